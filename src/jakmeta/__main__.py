@@ -1,0 +1,5 @@
+"""Allow ``python -m jakmeta``."""
+
+from jakmeta.cli import main
+
+raise SystemExit(main())
