@@ -1,0 +1,230 @@
+"""From the data package to a meta-analysis of one outcome.
+
+:func:`comparison_table` turns the arm-level rows of ``data/outcomes.csv`` into one row per
+comparison (JAK inhibitor vs placebo), applying a rule for trials with several active arms and one
+shared placebo arm (Cochrane Handbook, section 23.3.4, :cite:`cochrane_handbook_ch23`):
+
+``combine``
+    all active arms of a trial are merged into one group (binary: events and totals added;
+    continuous: Handbook Table 6.5.a) and compared with placebo. The Handbook's preferred option.
+``highest``
+    only the highest-dose active arm with data is compared with placebo.
+``licensed``
+    only the arms at a dose licensed for alopecia areata (``arms.csv: licensed``), merged; trials
+    without such an arm drop out.
+``split``
+    every active arm is its own comparison, and the shared placebo group is split evenly between
+    them (events and totals divided as evenly as integers allow), so no participant is counted twice.
+
+:func:`analyse` then computes the per-comparison effect sizes and pools them with
+:func:`jakmeta.pooling.pool`. Nothing here is an estimator; it is bookkeeping, tested.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from jakmeta.data import BINARY_OUTCOMES, DataPackage
+from jakmeta.effects import binary_effects, combine_arms, continuous_effects
+from jakmeta.pooling import pool
+
+MULTIARM_RULES = ("combine", "highest", "licensed", "split")
+
+OUTCOME_LABELS = {
+    "salt20": "SALT ≤ 20",
+    "salt10": "SALT ≤ 10",
+    "salt30": "SALT30 (≥ 30 % improvement)",
+    "salt50": "SALT50 (≥ 50 % improvement)",
+    "salt75": "SALT75 (≥ 75 % improvement)",
+    "salt90": "SALT90 (≥ 90 % improvement)",
+    "salt_cfb": "Change from baseline in SALT",
+    "salt_pcfb": "Percent change from baseline in SALT",
+    "ae_any": "Any adverse event",
+    "ae_treatment_related": "Treatment-related adverse event",
+    "ae_serious": "Serious adverse event",
+    "ae_discontinuation": "Discontinuation due to adverse event",
+}
+
+#: The effect measure per outcome, as Liu et al. (2023) used: OR for responders, MD for SALT change,
+#: RR for harms.
+DEFAULT_MEASURE = {
+    "salt20": "OR", "salt10": "OR", "salt30": "OR", "salt50": "OR", "salt75": "OR", "salt90": "OR",
+    "salt_cfb": "MD", "salt_pcfb": "MD",
+    "ae_any": "RR", "ae_treatment_related": "RR", "ae_serious": "RR", "ae_discontinuation": "RR",
+}
+
+
+@dataclass(frozen=True)
+class Analysis:
+    """One meta-analysis: the comparisons that went in, their effect sizes, and the pooled result."""
+
+    outcome: str
+    measure: str
+    table: pd.DataFrame
+    result: object | None
+    settings: dict = field(default_factory=dict)
+
+    @property
+    def k(self) -> int:
+        return len(self.table)
+
+    @property
+    def n_participants(self) -> int:
+        if self.k == 0:
+            return 0
+        return int(self.table["n_t"].sum() + self.table["n_c"].sum())
+
+
+def _usable_rows(pkg: DataPackage, outcome: str, include_derived: bool) -> pd.DataFrame:
+    rows = pkg.outcomes[(pkg.outcomes["outcome"] == outcome) & (pkg.outcomes["analysis_use"] == "yes")]
+    allowed = {"reported", "derived", "imputed"} if include_derived else {"reported"}
+    return rows[rows["status"].isin(allowed)]
+
+
+def _timepoint_for(study: pd.Series, available: list[int], timepoint: str | int | None) -> int | None:
+    """Which week to use for a trial: its primary time point, or a fixed week, or the latest."""
+    if not available:
+        return None
+    if timepoint is None or timepoint == "primary":
+        primary = int(study["primary_timepoint_weeks"])
+        return primary if primary in available else None
+    if timepoint == "latest":
+        return max(available)
+    week = int(timepoint)
+    return week if week in available else None
+
+
+def _split_evenly(value: int, parts: int) -> list[int]:
+    """Divide a count into ``parts`` integers that differ by at most one and add up to it."""
+    base, extra = divmod(int(value), parts)
+    return [base + (1 if i < extra else 0) for i in range(parts)]
+
+
+def _merge(rows: pd.DataFrame, binary: bool) -> dict:
+    if binary:
+        return {"events": int(rows["events"].sum()), "n": int(rows["total"].sum())}
+    if len(rows) == 1:
+        r = rows.iloc[0]
+        return {"mean": float(r["mean"]), "sd": float(r["sd"]), "n": int(r["n"])}
+    merged = combine_arms(
+        mean=rows["mean"].to_numpy(float), sd=rows["sd"].to_numpy(float), n=rows["n"].to_numpy(int))
+    return {"mean": float(merged.mean), "sd": float(merged.sd), "n": int(merged.n)}
+
+
+def _status_of(rows: pd.DataFrame) -> str:
+    statuses = set(rows["status"])
+    return "reported" if statuses == {"reported"} else "+".join(sorted(statuses))
+
+
+def comparison_table(pkg: DataPackage, outcome: str, *, multiarm: str = "combine",
+                     timepoint: str | int | None = "primary", include_derived: bool = True,
+                     studies: list[str] | None = None) -> pd.DataFrame:
+    """One row per JAK inhibitor vs placebo comparison with data for ``outcome``.
+
+    Binary outcomes give ``events_t, n_t, events_c, n_c``; continuous outcomes give
+    ``mean_t, sd_t, n_t, mean_c, sd_c, n_c``. Each row also carries the trial's name, drug, route,
+    the arms merged, the week used and the status of the values (``reported`` or a mix with
+    ``derived``). Continuous rows need an SD in every arm; rows without one are left out.
+    """
+    if multiarm not in MULTIARM_RULES:
+        raise ValueError(f"unknown multi-arm rule '{multiarm}'; valid: {', '.join(MULTIARM_RULES)}")
+    binary = outcome in BINARY_OUTCOMES
+    data = _usable_rows(pkg, outcome, include_derived)
+    if not binary:
+        data = data[data["sd"].notna() & data["n"].notna()]
+    arms = pkg.arms.set_index(["study_id", "arm_id"])
+    records = []
+    for _, study in pkg.studies.iterrows():
+        sid = study["study_id"]
+        if studies is not None and sid not in studies:
+            continue
+        rows = data[data["study_id"] == sid]
+        week = _timepoint_for(study, sorted(set(rows["timepoint_weeks"].astype(int))), timepoint)
+        if week is None:
+            continue
+        rows = rows[rows["timepoint_weeks"] == week]
+        info = arms.loc[list(zip(rows["study_id"], rows["arm_id"], strict=True))].reset_index()
+        rows = rows.assign(role=info["role"].to_numpy(), dose_rank=info["dose_rank"].to_numpy(),
+                           licensed=info["licensed"].to_numpy(), drug=info["drug"].to_numpy(),
+                           label=info["label"].to_numpy())
+        placebo = rows[rows["role"] == "placebo"]
+        active = rows[rows["role"] == "active"].sort_values("dose_rank")
+        if len(placebo) != 1 or active.empty:
+            continue
+        groups = _active_groups(active, multiarm)
+        control_parts = _control_parts(placebo, len(groups), binary, multiarm)
+        for group, control in zip(groups, control_parts, strict=True):
+            treated = _merge(group, binary)
+            record = {
+                "study_id": sid, "trial": study["trial_name"], "route": study["route"],
+                "drug": " + ".join(dict.fromkeys(group["drug"])),
+                "arms": " + ".join(group["label"]), "timepoint_weeks": week,
+                "status": _status_of(pd.concat([group, placebo])),
+            }
+            if len(groups) > 1:
+                record["trial"] = f"{study['trial_name']}: {' + '.join(group['label'])}"
+            suffix = ("events", "n") if binary else ("mean", "sd", "n")
+            record.update({f"{k}_t": treated[k] for k in suffix})
+            record.update({f"{k}_c": control[k] for k in suffix})
+            records.append(record)
+    return pd.DataFrame.from_records(records)
+
+
+def _active_groups(active: pd.DataFrame, rule: str) -> list[pd.DataFrame]:
+    if rule == "combine":
+        return [active]
+    if rule == "highest":
+        return [active.iloc[[-1]]]
+    if rule == "licensed":
+        licensed = active[active["licensed"] == "yes"]
+        return [licensed] if len(licensed) else []
+    return [active.iloc[[i]] for i in range(len(active))]
+
+
+def _control_parts(placebo: pd.DataFrame, parts: int, binary: bool, rule: str) -> list[dict]:
+    if parts == 0:
+        return []
+    whole = _merge(placebo, binary)
+    if rule != "split" or parts == 1:
+        return [whole] * parts
+    ns = _split_evenly(whole["n"], parts)
+    if binary:
+        events = _split_evenly(whole["events"], parts)
+        return [{"events": e, "n": n} for e, n in zip(events, ns, strict=True)]
+    return [{"mean": whole["mean"], "sd": whole["sd"], "n": n} for n in ns]
+
+
+def effect_sizes(table: pd.DataFrame, outcome: str, measure: str | None = None) -> pd.DataFrame:
+    """Add ``yi, vi`` (log scale for OR/RR) to a comparison table."""
+    measure = measure or DEFAULT_MEASURE[outcome]
+    if table.empty:
+        return table.assign(yi=[], vi=[])
+    if outcome in BINARY_OUTCOMES:
+        es = binary_effects(table["events_t"].to_numpy(int), table["n_t"].to_numpy(int),
+                            table["events_c"].to_numpy(int), table["n_c"].to_numpy(int), measure=measure)
+    else:
+        es = continuous_effects(table["mean_t"].to_numpy(float), table["sd_t"].to_numpy(float),
+                                table["n_t"].to_numpy(int), table["mean_c"].to_numpy(float),
+                                table["sd_c"].to_numpy(float), table["n_c"].to_numpy(int), measure=measure)
+    return table.assign(yi=np.asarray(es.yi, float), vi=np.asarray(es.vi, float))
+
+
+def analyse(pkg: DataPackage, outcome: str, *, measure: str | None = None, method: str = "REML",
+            ci: str = "hksj", multiarm: str = "combine", timepoint: str | int | None = "primary",
+            include_derived: bool = True, studies: list[str] | None = None) -> Analysis:
+    """Meta-analysis of one outcome: comparison table, effect sizes, pooled result.
+
+    With no comparison the result is ``None``; with one, :func:`jakmeta.pooling.pool` returns the
+    single trial's estimate and says that tau² is not estimable (no pooling is invented).
+    """
+    measure = measure or DEFAULT_MEASURE[outcome]
+    table = comparison_table(pkg, outcome, multiarm=multiarm, timepoint=timepoint,
+                             include_derived=include_derived, studies=studies)
+    table = effect_sizes(table, outcome, measure)
+    result = pool(table["yi"].to_numpy(), table["vi"].to_numpy(), method=method, ci=ci) if len(table) else None
+    settings = {"method": method, "ci": ci, "multiarm": multiarm, "timepoint": timepoint,
+                "include_derived": include_derived}
+    return Analysis(outcome=outcome, measure=measure, table=table, result=result, settings=settings)

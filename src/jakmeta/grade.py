@@ -1,0 +1,157 @@
+"""GRADE certainty of evidence and the Summary of Findings table.
+
+Evidence from randomised trials starts at high certainty and is rated down one level (serious) or
+two (very serious) in five domains (:cite:`guyatt2011grade`; Cochrane Handbook chapter 14,
+:cite:`cochrane_handbook_ch14`). This module computes what can be computed and takes the rest
+as recorded judgements with reasons (``data/grade_judgements.csv``):
+
+risk of bias
+    from ``data/risk_of_bias.csv``: the share of the analysis weight that comes from trials whose
+    overall RoB 2 judgement is *high* (>= 50 %: serious) or *some concerns* or *not assessed*
+    (>= 50 %: serious). :func:`risk_of_bias_domain`.
+inconsistency
+    from I², the prediction interval and the direction of the trial estimates
+    (:cite:`guyatt2011inconsistency`): serious when I² >= 50 % and the prediction interval
+    includes the null while the confidence interval does not, or when I² >= 75 %.
+    :func:`inconsistency_domain`.
+imprecision
+    from the confidence interval of the absolute effect against stated thresholds and the optimal
+    information size (:cite:`guyatt2011imprecision`): serious when the CI crosses the null or a
+    threshold, or when the participants fall short of the OIS; very serious when the CI crosses
+    both the threshold of benefit and of harm, or when a single trial carries the estimate and it
+    is short of the OIS. :func:`imprecision_domain`.
+indirectness, publication bias
+    recorded judgements with reasons. Egger's test is reported but not used to rate down when
+    k < 10 (:cite:`sterne2011funnel`).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+from scipy import stats
+
+LEVELS = ("very low", "low", "moderate", "high")
+SYMBOLS = {"high": "⨁⨁⨁⨁", "moderate": "⨁⨁⨁◯", "low": "⨁⨁◯◯", "very low": "⨁◯◯◯"}
+DOMAINS = ("risk_of_bias", "inconsistency", "indirectness", "imprecision", "publication_bias")
+DOMAIN_NAMES = {"risk_of_bias": "Risk of bias", "inconsistency": "Inconsistency",
+                "indirectness": "Indirectness", "imprecision": "Imprecision",
+                "publication_bias": "Publication bias"}
+JUDGEMENT_STEPS = {"not serious": 0, "serious": 1, "very serious": 2}
+
+
+@dataclass(frozen=True)
+class DomainRating:
+    """One GRADE domain: the judgement, the levels rated down, and the reason."""
+
+    domain: str
+    judgement: str
+    reason: str
+    computed: bool
+
+    @property
+    def downgrade(self) -> int:
+        return JUDGEMENT_STEPS[self.judgement]
+
+
+def certainty(ratings: list[DomainRating], start: str = "high") -> str:
+    """Start level minus the levels rated down, floored at very low."""
+    level = LEVELS.index(start) - sum(r.downgrade for r in ratings)
+    return LEVELS[max(level, 0)]
+
+
+def risk_of_bias_domain(weights: dict[str, float], overall: dict[str, str]) -> DomainRating:
+    """Rate risk of bias from the weight (percent) carried by trials at high risk or with concerns."""
+    total = sum(weights.values()) or 1.0
+    share = {j: sum(w for s, w in weights.items() if overall.get(s, "not_assessed") == j) / total
+             for j in ("low", "some_concerns", "high", "not_assessed")}
+    detail = ", ".join(f"{v:.0%} {k.replace('_', ' ')}" for k, v in share.items() if v > 0)
+    if share["high"] >= 0.5:
+        return DomainRating("risk_of_bias", "serious", f"Most of the weight from trials at high risk of bias ({detail}).", True)
+    if share["high"] + share["some_concerns"] + share["not_assessed"] >= 0.5:
+        return DomainRating("risk_of_bias", "serious",
+                            f"Most of the weight from trials with some concerns or not assessed ({detail}).", True)
+    return DomainRating("risk_of_bias", "not serious", f"Most of the weight from trials at low risk of bias ({detail}).", True)
+
+
+def inconsistency_domain(k: int, i2: float, ci: tuple[float, float], pi: tuple[float, float],
+                         null: float = 0.0) -> DomainRating:
+    """Rate inconsistency from I² (percent), the CI and the prediction interval (analysis scale)."""
+    if k < 2:
+        return DomainRating("inconsistency", "not serious",
+                            "A single trial: inconsistency cannot be assessed (not rated down).", True)
+    ci_excludes_null = ci[0] > null or ci[1] < null
+    pi_includes_null = not (pi[0] > null or pi[1] < null) if np.all(np.isfinite(pi)) else False
+    text = f"I² = {i2:.0f} %"
+    if np.all(np.isfinite(pi)):
+        text += "; the prediction interval " + ("includes" if pi_includes_null else "excludes") + " no effect"
+    if i2 >= 75 or (i2 >= 50 and ci_excludes_null and pi_includes_null):
+        return DomainRating("inconsistency", "serious", f"Substantial heterogeneity ({text}).", True)
+    return DomainRating("inconsistency", "not serious", f"No important heterogeneity ({text}).", True)
+
+
+def optimal_information_size(control_risk: float, relative_reduction: float = 0.25,
+                             alpha: float = 0.05, power: float = 0.80) -> int:
+    """Total participants a single trial would need to detect a relative change of
+    ``relative_reduction`` from ``control_risk`` (two-sided alpha, power), two equal groups:
+    n per group = (z_a + z_b)² [p0(1-p0) + p1(1-p1)] / (p0 - p1)² (:cite:`guyatt2011imprecision`)."""
+    if not 0 < control_risk < 1:
+        raise ValueError(f"control_risk must be in (0, 1), got {control_risk}")
+    p0 = control_risk
+    p1 = min(p0 * (1 + relative_reduction), 0.999) if p0 < 0.5 else p0 * (1 - relative_reduction)
+    z = stats.norm.ppf(1 - alpha / 2) + stats.norm.ppf(power)
+    per_group = z**2 * (p0 * (1 - p0) + p1 * (1 - p1)) / (p0 - p1) ** 2
+    return int(2 * math.ceil(per_group))
+
+
+def optimal_information_size_continuous(sd: float, delta: float, alpha: float = 0.05, power: float = 0.80) -> int:
+    """Total participants to detect a mean difference ``delta`` with SD ``sd``:
+    n per group = 2 (z_a + z_b)² sd² / delta²."""
+    z = stats.norm.ppf(1 - alpha / 2) + stats.norm.ppf(power)
+    return int(2 * math.ceil(2 * z**2 * sd**2 / delta**2))
+
+
+def imprecision_domain(k: int, n_participants: int, ois: int, ci_absolute: tuple[float, float],
+                       threshold: float, unit: str) -> DomainRating:
+    """Rate imprecision from the CI of the absolute effect against ±``threshold`` and the OIS."""
+    low, high = ci_absolute
+    crosses_null = low < 0 < high
+    crosses_benefit = low < threshold < high
+    crosses_harm = low < -threshold < high
+    facts = (f"95% CI {low:+.0f} to {high:+.0f} {unit}; threshold ±{threshold:g} {unit}; "
+             f"{n_participants} participants vs optimal information size {ois}")
+    if (crosses_benefit and crosses_harm) or (k == 1 and n_participants < ois):
+        reason = "CI includes important benefit and important harm" if crosses_benefit and crosses_harm \
+            else "a single trial short of the optimal information size"
+        return DomainRating("imprecision", "very serious", f"Very serious: {reason} ({facts}).", True)
+    if crosses_null or crosses_benefit or crosses_harm or n_participants < ois:
+        reason = ("CI includes no effect" if crosses_null else
+                  "CI crosses the threshold of an important effect" if (crosses_benefit or crosses_harm) else
+                  "fewer participants than the optimal information size")
+        return DomainRating("imprecision", "serious", f"Serious: {reason} ({facts}).", True)
+    return DomainRating("imprecision", "not serious", f"CI excludes no effect and lies beyond the threshold on one side; OIS met ({facts}).", True)
+
+
+def risk_with_intervention(control_risk: float, relative: float, measure: str) -> float:
+    """Absolute risk with the intervention from a control risk and a relative effect (ratio scale).
+
+    OR: p1 = OR p0 / (1 - p0 + OR p0); RR: p1 = RR p0 (capped at 1) (Cochrane Handbook 14.1.5.1)."""
+    if measure == "OR":
+        return relative * control_risk / (1 - control_risk + relative * control_risk)
+    if measure == "RR":
+        return min(relative * control_risk, 1.0)
+    raise ValueError(f"measure must be OR or RR, got {measure}")
+
+
+def plain_language(outcome_text: str, level: str, direction: str) -> str:
+    """GRADE's standard wording for a finding (Santesso et al. 2020, :cite:`santesso2020`).
+
+    ``direction`` is one of 'increase', 'reduction', 'little to no difference'."""
+    intervention = "JAK inhibitors"
+    if level == "very low":
+        return f"The evidence is very uncertain about the effect of {intervention} on {outcome_text}."
+    verb = {"high": "result in", "moderate": "likely result in", "low": "may result in"}[level]
+    effect = "little to no difference in" if direction == "little to no difference" else f"a{'n' if direction[0] in 'aeiou' else ''} {direction} in"
+    return f"{intervention} {verb} {effect} {outcome_text}."
