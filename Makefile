@@ -8,8 +8,6 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 NOTEBOOKS := $(sort $(wildcard chapters/*.ipynb))
-# Plots are drawn with the non-interactive backend and a fixed font everywhere.
-export MPLBACKEND := Agg
 export PYTHONHASHSEED := 0
 export SOURCE_DATE_EPOCH := 0
 export PYDEVD_DISABLE_FILE_VALIDATION := 1

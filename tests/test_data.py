@@ -18,6 +18,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from jakmeta import cli
 from jakmeta.data import DataValidationError, load_package, validate_package
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -46,8 +47,16 @@ def package(tmp_path: Path) -> Path:
 
 
 def _validate_cli(directory: Path) -> subprocess.CompletedProcess:
+    """Run ``python -m jakmeta validate DIR`` in a subprocess, as a user would."""
     return subprocess.run([sys.executable, "-m", "jakmeta", "validate", str(directory)],
                           capture_output=True, text=True, timeout=120)
+
+
+def _validate_in_process(directory: Path, capsys) -> subprocess.CompletedProcess:
+    """The same command through :func:`jakmeta.cli.main` (fast; same output and exit code)."""
+    code = cli.main(["validate", str(directory)])
+    out = capsys.readouterr()
+    return subprocess.CompletedProcess(["validate"], code, out.out, out.err)
 
 
 def test_committed_package_validates():
@@ -93,10 +102,6 @@ def _percent_row(row: dict[str, str]) -> bool:
     return _binary_value_row(row) and row["reported_percent"] != ""
 
 
-def _continuous_row(row: dict[str, str]) -> bool:
-    return row["mean"] != "" and row["sd"] != ""
-
-
 def _set(file: str, predicate, column: str, value: Callable[[dict[str, str]], str] | str):
     def corrupt(directory: Path) -> int:
         rows = _read(directory / file)
@@ -134,6 +139,19 @@ def _remove_placebo_arm(directory: Path) -> None:
            [r for r in outcomes if not (r["study_id"] == study and r["arm_id"] == "placebo")])
 
 
+def _continuous_value(column: str, value: str, **also: str):
+    """Give a not_available SALT-change row values (mean -10, SD 20, n 20), then set ``column``."""
+    def corrupt(directory: Path) -> int:
+        rows = _read(directory / "outcomes.csv")
+        i = _first(rows, lambda r: r["outcome"] == "salt_cfb" and r["status"] == "not_available")
+        rows[i].update(status="reported", mean="-10", sd="20", n="20", population="observed")
+        rows[i][column] = value
+        rows[i].update(also)
+        _write(directory / "outcomes.csv", rows)
+        return i + 2
+    return corrupt
+
+
 ANY = lambda row: True  # noqa: E731
 USED_BINARY = lambda row: _binary_value_row(row) and row["analysis_use"] == "yes"  # noqa: E731
 
@@ -149,10 +167,10 @@ CORRUPTIONS = [
      "outcomes.csv", "total", "not an integer"),
     ("total_above_arm_size", _set("outcomes.csv", _binary_value_row, "total", "100000"),
      "outcomes.csv", "total", "randomised"),
-    ("negative_sd", _set("outcomes.csv", _continuous_row, "sd", "-4.2"),
-     "outcomes.csv", "sd", "below the minimum"),
-    ("zero_sd", _set("outcomes.csv", _continuous_row, "sd", "0"),
-     "outcomes.csv", "sd", "SD must be > 0"),
+    ("negative_sd", _continuous_value("sd", "-4.2"), "outcomes.csv", "sd", "below the minimum"),
+    ("zero_sd", _continuous_value("sd", "0"), "outcomes.csv", "sd", "SD must be > 0"),
+    ("text_in_sd", _continuous_value("sd", "about 20"), "outcomes.csv", "sd", "expected number"),
+    ("mean_outside_its_ci", _continuous_value("ci_low", "5", ci_high="9"), "outcomes.csv", "ci_low", "does not contain"),
     ("unknown_study_in_outcomes", _set("outcomes.csv", ANY, "study_id", "no_such_trial"),
      "outcomes.csv", "arm_id", "unknown arms reference"),
     ("unknown_study_in_arms", _set("arms.csv", ANY, "study_id", "no_such_trial"),
@@ -188,15 +206,14 @@ CORRUPTIONS = [
     ("bad_route", _set("studies.csv", ANY, "route", "intravenous"), "studies.csv", "route", "not one of"),
     ("missing_column", _drop_column("outcomes.csv", "locator"), "outcomes.csv", "locator", "missing from the header"),
     ("trial_without_placebo", _remove_placebo_arm, "studies.csv", "study_id", "placebo"),
-    ("nan_in_number", _set("outcomes.csv", _continuous_row, "mean", "nan"),
-     "outcomes.csv", "mean", "finite"),
+    ("nan_in_number", _continuous_value("mean", "nan"), "outcomes.csv", "mean", "finite"),
 ]
 
 
 @pytest.mark.parametrize("corrupt,file,column,words", [c[1:] for c in CORRUPTIONS], ids=[c[0] for c in CORRUPTIONS])
-def test_corruption_is_caught(package, corrupt, file, column, words):
+def test_corruption_is_caught(package, corrupt, file, column, words, capsys):
     corrupt(package)
-    result = _validate_cli(package)
+    result = _validate_in_process(package, capsys)
     assert result.returncode != 0, f"validate passed a corrupted package:\n{result.stdout}"
     lines = [line for line in result.stderr.splitlines() if f"{file}" in line and f"'{column}'" in line]
     assert lines, f"no message names {file} and column {column}:\n{result.stderr}"

@@ -88,7 +88,8 @@ def test_config_executes_every_notebook_and_fails_on_errors():
 
 
 def _run_nbval(notebook: Path) -> subprocess.CompletedProcess:
-    env = dict(os.environ, MPLBACKEND="Agg", PYTHONHASHSEED="0")
+    env = {k: v for k, v in os.environ.items() if k != "MPLBACKEND"}
+    env["PYTHONHASHSEED"] = "0"
     return subprocess.run(
         [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "--nbval",
          "--nbval-current-env", "--nbval-sanitize-with", str(ROOT / "tests" / "nbval_sanitize.cfg"),

@@ -12,6 +12,14 @@ from collections.abc import Sequence
 import numpy as np
 
 
+def _fmt(value: object) -> str:
+    """A number as a user would type it (numpy 2 reprs would show ``np.float64(...)``)."""
+    try:
+        return repr(float(value))  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return repr(value)
+
+
 def _where(name: str, index: tuple[int, ...] | int) -> str:
     if isinstance(index, tuple) and len(index) == 2:
         return f"{name}[row {index[0]}, column {index[1]}]"
@@ -66,7 +74,7 @@ def finite(name: str, arr: np.ndarray) -> None:
     if bad.size:
         idx = np.unravel_index(bad[0], arr.shape)
         raise ValueError(
-            f"{_where(name, tuple(int(i) for i in idx))} = {arr[idx]!r}: values must be finite "
+            f"{_where(name, tuple(int(i) for i in idx))} = {_fmt(arr[idx])}: values must be finite "
             "numbers (no NaN or inf); remove or impute missing studies before calling"
         )
 
@@ -79,7 +87,7 @@ def positive(name: str, arr: np.ndarray, what: str = "sampling variances") -> No
         value = arr[idx]
         kind = "zero" if value == 0 else "negative"
         raise ValueError(
-            f"{_where(name, tuple(int(i) for i in idx))} = {value!r} is {kind}: {what} must be > 0"
+            f"{_where(name, tuple(int(i) for i in idx))} = {_fmt(value)} is {kind}: {what} must be > 0"
         )
 
 
@@ -88,7 +96,7 @@ def nonnegative(name: str, arr: np.ndarray, what: str) -> None:
     bad = np.flatnonzero(arr < 0)
     if bad.size:
         i = int(bad[0])
-        raise ValueError(f"{name}[{i}] = {arr[i]!r} is negative: {what} must be >= 0")
+        raise ValueError(f"{name}[{i}] = {_fmt(arr[i])} is negative: {what} must be >= 0")
 
 
 def counts(name: str, values: object) -> np.ndarray:
@@ -99,7 +107,7 @@ def counts(name: str, values: object) -> np.ndarray:
     bad = np.flatnonzero(arr != np.round(arr))
     if bad.size:
         i = int(bad[0])
-        raise ValueError(f"{name}[{i}] = {arr[i]!r} is not a whole number: counts must be integers")
+        raise ValueError(f"{name}[{i}] = {_fmt(arr[i])} is not a whole number: counts must be integers")
     return arr
 
 
@@ -169,7 +177,7 @@ def yi_vi_rows(yi: object, vi: object) -> tuple[np.ndarray, np.ndarray, np.ndarr
     if mismatch.size:
         r, c = (int(i) for i in mismatch[0])
         raise ValueError(
-            f"YI[row {r}, column {c}] = {y[r, c]!r} but VI[row {r}, column {c}] = {v[r, c]!r}: "
+            f"YI[row {r}, column {c}] = {_fmt(y[r, c])} but VI[row {r}, column {c}] = {_fmt(v[r, c])}: "
             "padding must be NaN in both arrays at the same positions"
         )
     mask = ~nan_y
@@ -180,10 +188,10 @@ def yi_vi_rows(yi: object, vi: object) -> tuple[np.ndarray, np.ndarray, np.ndarr
         inf = np.argwhere(np.isinf(arr))
         if inf.size:
             r, c = (int(i) for i in inf[0])
-            raise ValueError(f"{name}[row {r}, column {c}] = {arr[r, c]!r}: values must be finite")
+            raise ValueError(f"{name}[row {r}, column {c}] = {_fmt(arr[r, c])}: values must be finite")
     bad = np.argwhere(mask & ~(v > 0))
     if bad.size:
         r, c = (int(i) for i in bad[0])
         kind = "zero" if v[r, c] == 0 else "negative"
-        raise ValueError(f"VI[row {r}, column {c}] = {v[r, c]!r} is {kind}: sampling variances must be > 0")
+        raise ValueError(f"VI[row {r}, column {c}] = {_fmt(v[r, c])} is {kind}: sampling variances must be > 0")
     return y, v, mask

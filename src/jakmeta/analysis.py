@@ -57,15 +57,35 @@ DEFAULT_MEASURE = {
 }
 
 
+#: Values of studies.csv ``in_liu2023`` that put a trial in the reconstructed Liu et al. set.
+LIU_SET = ("yes", "probable")
+
+
+def study_set(pkg: DataPackage, which: str = "liu") -> list[str]:
+    """Trial ids of the ``liu`` set (the 7 trials inferred to be Liu et al.'s), the ``update``
+    trials published since, or ``all``."""
+    in_liu = pkg.studies["in_liu2023"].isin(LIU_SET)
+    if which == "liu":
+        return pkg.studies.loc[in_liu, "study_id"].tolist()
+    if which == "update":
+        return pkg.studies.loc[~in_liu, "study_id"].tolist()
+    if which == "all":
+        return pkg.studies["study_id"].tolist()
+    raise ValueError(f"unknown study set '{which}'; valid: liu, update, all")
+
+
 @dataclass(frozen=True)
 class Analysis:
-    """One meta-analysis: the comparisons that went in, their effect sizes, and the pooled result."""
+    """One meta-analysis: the comparisons that went in, their effect sizes, and the pooled result.
+
+    ``excluded`` lists comparisons left out of the pool, with the reason (double-zero trials)."""
 
     outcome: str
     measure: str
     table: pd.DataFrame
     result: object | None
     settings: dict = field(default_factory=dict)
+    excluded: pd.DataFrame = field(default_factory=pd.DataFrame)
 
     @property
     def k(self) -> int:
@@ -214,17 +234,29 @@ def effect_sizes(table: pd.DataFrame, outcome: str, measure: str | None = None) 
 
 def analyse(pkg: DataPackage, outcome: str, *, measure: str | None = None, method: str = "REML",
             ci: str = "hksj", multiarm: str = "combine", timepoint: str | int | None = "primary",
-            include_derived: bool = True, studies: list[str] | None = None) -> Analysis:
+            include_derived: bool = True, studies: list[str] | str | None = "liu") -> Analysis:
     """Meta-analysis of one outcome: comparison table, effect sizes, pooled result.
 
-    With no comparison the result is ``None``; with one, :func:`jakmeta.pooling.pool` returns the
-    single trial's estimate and says that tau² is not estimable (no pooling is invented).
+    ``studies`` is a list of trial ids or the name of a set (``liu``, ``update``, ``all``; see
+    :func:`study_set`). Trials with no event in either arm carry no information on a ratio scale
+    and are left out of OR/RR pools (Cochrane Handbook 10.4.4.2, :cite:`cochrane_handbook_ch10`);
+    they are listed in ``Analysis.excluded``. With no comparison the result is ``None``; with one,
+    :func:`jakmeta.pooling.pool` returns the single trial's estimate and says that tau² is not
+    estimable (no pooling is invented).
     """
     measure = measure or DEFAULT_MEASURE[outcome]
+    if isinstance(studies, str):
+        studies = study_set(pkg, studies)
     table = comparison_table(pkg, outcome, multiarm=multiarm, timepoint=timepoint,
                              include_derived=include_derived, studies=studies)
+    excluded = pd.DataFrame()
+    if len(table) and outcome in BINARY_OUTCOMES and measure in ("OR", "RR"):
+        double_zero = (table["events_t"] == 0) & (table["events_c"] == 0)
+        excluded = table[double_zero].assign(reason="no events in either arm (double zero)")
+        table = table[~double_zero].reset_index(drop=True)
     table = effect_sizes(table, outcome, measure)
     result = pool(table["yi"].to_numpy(), table["vi"].to_numpy(), method=method, ci=ci) if len(table) else None
     settings = {"method": method, "ci": ci, "multiarm": multiarm, "timepoint": timepoint,
                 "include_derived": include_derived}
-    return Analysis(outcome=outcome, measure=measure, table=table, result=result, settings=settings)
+    return Analysis(outcome=outcome, measure=measure, table=table, result=result, settings=settings,
+                    excluded=excluded)

@@ -89,6 +89,10 @@ class DataPackage:
     outcomes: pd.DataFrame
     risk_of_bias: pd.DataFrame
     published: pd.DataFrame
+    characteristics: pd.DataFrame
+    contrasts: pd.DataFrame
+    grade_judgements: pd.DataFrame
+    screening: pd.DataFrame
 
 
 def default_data_dir() -> Path:

@@ -31,8 +31,7 @@ def execute_notebook(path: str | os.PathLike, timeout: int = 600) -> nbformat.No
     """Execute the notebook at ``path`` in place and return it."""
     path = Path(path)
     nb = nbformat.read(path, as_version=4)
-    env_backend = os.environ.setdefault("MPLBACKEND", "Agg")
-    del env_backend
+    os.environ.pop("MPLBACKEND", None)  # notebooks use the inline backend
     client = NotebookClient(
         nb,
         timeout=timeout,

@@ -82,7 +82,7 @@ def forest_plot(table: pd.DataFrame, result, measure: str, *, title: str = "",
         diamond_y = 0.8
         ax.fill([tr(cl), tr(est), tr(ch), tr(est)],
                 [diamond_y, diamond_y + 0.3, diamond_y, diamond_y - 0.3], color=PALETTE["vermillion"], zorder=3)
-        if np.isfinite(result.pi_low) and np.isfinite(result.pi_high):
+        if k >= 3 and np.isfinite(result.pi_low) and np.isfinite(result.pi_high):
             ax.hlines(diamond_y, tr(result.pi_low), tr(result.pi_high), color=PALETTE["vermillion"],
                       lw=1.5, linestyles=(0, (4, 2)), zorder=2)
         name = f"Pooled ({result.method}, {result.ci.upper()})" if k > 1 else "Single trial (no pooling)"
@@ -167,5 +167,31 @@ def traffic_light_plot(rob: pd.DataFrame, trial_names: dict[str, str] | None = N
                           label=f"{JUDGEMENT_SYMBOLS[j]} {j.replace('_', ' ')}") for j, col in JUDGEMENT_COLOURS.items()]
     ax.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, -0.12 if len(studies) > 4 else -0.3),
               ncol=4, frameon=False, fontsize=8)
+    fig.tight_layout()
+    return fig
+
+
+STATE_COLOURS = {"usable (reported)": PALETTE["blue"], "usable (derived)": PALETTE["sky"],
+                 "partial": PALETTE["yellow"], "percent only": PALETTE["orange"], "not found": "#EEEEEE"}
+
+
+def completeness_plot(matrix: pd.DataFrame) -> Figure:
+    """Trial x outcome grid coloured by what the data package holds for each cell."""
+    use_book_style()
+    states = list(STATE_COLOURS)
+    codes = matrix.apply(lambda col: col.map(states.index)).to_numpy(dtype=float)
+    cmap = mpl.colors.ListedColormap([STATE_COLOURS[s] for s in states])
+    fig, ax = plt.subplots(figsize=(9.0, 1.6 + 0.42 * len(matrix)))
+    ax.imshow(codes, cmap=cmap, vmin=-0.5, vmax=len(states) - 0.5, aspect="auto")
+    ax.set_xticks(range(matrix.shape[1]), [c.split(" (")[0] for c in matrix.columns], rotation=35, ha="right")
+    ax.set_yticks(range(matrix.shape[0]), matrix.index)
+    ax.set_xticks(np.arange(-0.5, matrix.shape[1]), minor=True)
+    ax.set_yticks(np.arange(-0.5, matrix.shape[0]), minor=True)
+    ax.grid(which="minor", color="white", linewidth=2)
+    ax.tick_params(which="both", length=0)
+    for side in ax.spines.values():
+        side.set_visible(False)
+    handles = [mpl.patches.Patch(facecolor=STATE_COLOURS[s], edgecolor="#999999", label=s) for s in states]
+    ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False, fontsize=8)
     fig.tight_layout()
     return fig

@@ -546,7 +546,7 @@ def _tau2_statsmodels(y: np.ndarray, v: np.ndarray, method: str) -> tuple[float,
     Q_gen(tau²) = k − 1 and recomputed with scipy's brentq if the check fails [paule1982].
     """
     yc = y - y.mean()
-    with np.errstate(invalid="ignore"):  # statsmodels takes sqrt of a negative DL variance
+    with np.errstate(divide="ignore", invalid="ignore"):  # statsmodels: sqrt of a negative DL variance, 1/H2 at Q = 0
         if method == "DL":
             res = combine_effects(yc, v, method_re="dl")
             return max(0.0, float(res.tau2)), True

@@ -310,3 +310,51 @@ def reproduction_table(data_dir=None) -> pd.DataFrame:
 
 __all__ = ["DEFAULT_MEASURE", "OUTCOMES", "PRIMARY", "assess", "primary", "reproduction_table",
            "sensitivity_grid", "summary_of_findings", "summary_table"]
+
+
+# --------------------------------------------------------------------------------------------
+# Reporting sentences and heterogeneity, for the outcome chapters
+
+
+def heterogeneity(a: Analysis) -> dict:
+    """tau², I² with its Q-profile interval, Q and its p-value (NaN where k < 2)."""
+    from jakmeta.pooling import tau2_confint
+
+    r = a.result
+    out = {"k": a.k, "tau2": np.nan, "tau2_ci": (np.nan, np.nan), "i2": np.nan, "i2_ci": (np.nan, np.nan),
+           "q": np.nan, "q_df": np.nan, "q_pvalue": np.nan}
+    if r is None or a.k < 2:
+        return out
+    ci = tau2_confint(a.table["yi"].to_numpy(), a.table["vi"].to_numpy(), method=a.settings["method"])
+    out.update(tau2=r.tau2, tau2_ci=(ci.tau2_ci_low, ci.tau2_ci_high), i2=r.i2,
+               i2_ci=(ci.i2_ci_low, ci.i2_ci_high), q=r.q, q_df=r.q_df, q_pvalue=r.q_pvalue)
+    return out
+
+
+def _num(value: float, measure: str) -> str:
+    return f"{value:.2f}" if measure in ("OR", "RR") else f"{value:.1f}"
+
+
+def sentence(a: Analysis, outcome_text: str | None = None) -> str:
+    """The reporting sentence of one analysis, every number computed from the data."""
+    outcome_text = outcome_text or OUTCOME_LABELS.get(a.outcome, a.outcome)
+    if not outcome_text.startswith("SALT"):
+        outcome_text = outcome_text[0].lower() + outcome_text[1:]
+    if a.result is None:
+        return (f"No trial in this analysis reported {outcome_text} for both arms in a source we could "
+                "read, so there is nothing to pool.")
+    row = analysis_row(a)
+    effect = (f"{a.measure} {_num(row['estimate'], a.measure)} "
+              f"(95% CI {_num(row['ci_low'], a.measure)} to {_num(row['ci_high'], a.measure)})")
+    if a.k == 1:
+        trial = a.table["trial"].iloc[0]
+        return (f"Only one trial ({trial}, {a.n_participants} participants) reported {outcome_text}: "
+                f"{effect}. With a single trial there is no pooling, no between-trial variance and no "
+                "prediction interval.")
+    h = heterogeneity(a)
+    pi = (f"; 95% prediction interval {_num(row['pi_low'], a.measure)} to {_num(row['pi_high'], a.measure)}"
+          if a.k >= 3 and np.isfinite(row["pi_low"]) else "")
+    return (f"In {a.k} trials ({a.n_participants} participants), the pooled {effect} "
+            f"({a.settings['method']} τ² with the Hartung-Knapp-Sidik-Jonkman interval{pi}). "
+            f"Heterogeneity: τ² = {h['tau2']:.2f}, I² = {h['i2']:.0f} % (95% CI {h['i2_ci'][0]:.0f} to "
+            f"{h['i2_ci'][1]:.0f} %), Q = {h['q']:.2f} on {h['q_df']} df (p = {h['q_pvalue']:.2f}).")
