@@ -97,7 +97,8 @@ def two_by_two(events_t, n_t, events_c, n_c) -> tuple[np.ndarray, ...]:
 
 
 def double_zero(a: np.ndarray, b: np.ndarray, c: np.ndarray, d: np.ndarray) -> np.ndarray:
-    """Studies with no events in both arms or only events in both arms (metafor's ``drop00``)."""
+    """Double-zero studies: (a = c = 0) or (b = d = 0), no events or only events in both arms
+    (metafor's ``drop00``) [viechtbauer2010; cochrane_handbook_ch10]."""
     return ((a == 0) & (c == 0)) | ((b == 0) & (d == 0))
 
 

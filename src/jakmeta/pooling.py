@@ -21,7 +21,8 @@ Where each part comes from
   Mantel-Haenszel [mantel1959] with the Robins-Breslow-Greenland [robins1986], Greenland-Robins
   [greenland1985] and Sato-Greenland-Robins [sato1989] variances; Peto [yusuf1985]; Q-profile
   interval for tau² [viechtbauer2007]; subgroup test [borenstein2009; cochrane_handbook_ch10];
-  and the vectorised :func:`pool_many`.
+  Cochran's Q [cochran1954]; and the vectorised :func:`pool_many`. The estimators offered, and
+  their standard errors and intervals, follow the review of Veroniki et al. [veroniki2016].
 
 Conventions (as metafor, see ``tests/reference/README.md``): I² = 100·tau²/(tau² + s²) and
 H² = (tau² + s²)/s² with the typical variance s² = (k−1)/tr(P) for random-effects models; for
@@ -38,7 +39,7 @@ from dataclasses import dataclass, fields
 
 import numpy as np
 import pandas as pd
-from scipy import optimize, stats
+from scipy import optimize, special, stats
 from statsmodels.stats.meta_analysis import combine_effects
 
 from jakmeta import _validate
@@ -192,70 +193,86 @@ class PoolManyResult:
 
 @dataclass(frozen=True)
 class _Rows:
-    """Studies of n meta-analyses in an (n, kmax) layout; padded cells have y = 0, v = 1."""
+    """Studies of n meta-analyses in an (n, kmax) layout.
+
+    Padded cells hold y = 0 and v = inf, so that inverse-variance weights 1/(v + tau²) are exactly
+    0 there without a mask multiplication; ``v0`` is v with 0 in padded cells for sums of v.
+    """
 
     y: np.ndarray
     v: np.ndarray
+    v0: np.ndarray
     mask: np.ndarray
     k: np.ndarray
 
     @classmethod
     def from_padded(cls, y: np.ndarray, v: np.ndarray, mask: np.ndarray) -> _Rows:
-        return cls(np.where(mask, y, 0.0), np.where(mask, v, 1.0), mask, mask.sum(axis=1))
+        v0 = np.where(mask, v, 0.0)
+        return cls(np.where(mask, y, 0.0), np.where(mask, v, np.inf), v0, mask, mask.sum(axis=1))
 
     @classmethod
     def single(cls, y: np.ndarray, v: np.ndarray) -> _Rows:
         mask = np.ones((1, y.size), dtype=bool)
-        return cls(y[None, :].copy(), v[None, :].copy(), mask, np.array([y.size]))
+        return cls(y[None, :].copy(), v[None, :].copy(), v[None, :].copy(), mask, np.array([y.size]))
 
     def take(self, idx: np.ndarray) -> _Rows:
-        return _Rows(self.y[idx], self.v[idx], self.mask[idx], self.k[idx])
+        return _Rows(self.y[idx], self.v[idx], self.v0[idx], self.mask[idx], self.k[idx])
 
     def weights(self, tau2: np.ndarray) -> np.ndarray:
         """Inverse-variance weights 1/(v + tau²), 0 in padded cells."""
-        return self.mask / (self.v + tau2[:, None])
+        w = self.v + tau2[:, None]
+        return np.reciprocal(w, out=w)
+
+
+def _rsum(a: np.ndarray) -> np.ndarray:
+    """Row sums."""
+    return np.add.reduce(a, axis=1)
+
+
+def _rdot(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Row-wise dot products Σ_j a_ij b_ij."""
+    return np.einsum("ij,ij->i", a, b)
 
 
 def _weighted_mean(w: np.ndarray, y: np.ndarray) -> np.ndarray:
-    return (w * y).sum(axis=1) / w.sum(axis=1)
+    return _rdot(w, y) / _rsum(w)
 
 
 def _q_gen(rows: _Rows, tau2: np.ndarray) -> np.ndarray:
     """Generalised Q: Σ w_i (y_i − mu_w)² with w_i = 1/(v_i + tau²)."""
     w = rows.weights(tau2)
-    mu = _weighted_mean(w, rows.y)
-    return (w * (rows.y - mu[:, None]) ** 2).sum(axis=1)
+    e = rows.y - _weighted_mean(w, rows.y)[:, None]
+    return _rdot(w, e * e)
 
 
 def _trace_terms(w: np.ndarray, v: np.ndarray | None = None) -> dict[str, np.ndarray]:
     """Traces of P = W − w wᵀ/Σw (intercept-only model) and, with v, of products with V."""
-    s = w.sum(axis=1)
+    s = _rsum(w)
     w2 = w * w
-    s2 = w2.sum(axis=1)
-    s3 = (w2 * w).sum(axis=1)
+    s2 = _rsum(w2)
+    s3 = _rdot(w2, w)
     out = {"trP": s - s2 / s, "trPP": s2 - 2 * s3 / s + s2 * s2 / (s * s)}
     if v is not None:
-        w2v = (w2 * v).sum(axis=1)
-        out["trPV"] = (w * v).sum(axis=1) - w2v / s
-        out["trPVPV"] = (v * v * w2 * (1 - 2 * w / s[:, None])).sum(axis=1) + w2v**2 / s**2
-        out["trPVP"] = (v * w2 * (1 - 2 * w / s[:, None])).sum(axis=1) + s2 / s**2 * w2v
+        w2v = _rdot(w2, v)
+        shrink = 1 - 2 * w / s[:, None]
+        out["trPV"] = _rdot(w, v) - w2v / s
+        out["trPVPV"] = _rdot(v * v * w2, shrink) + w2v**2 / s**2
+        out["trPVP"] = _rdot(v * w2, shrink) + s2 / s**2 * w2v
     return out
 
 
 def _tau2_dl_rows(rows: _Rows) -> np.ndarray:
     """DerSimonian-Laird: tau² = max(0, (Q − (k−1)) / (Σw − Σw²/Σw)) with w = 1/v [dersimonian1986]."""
-    w = rows.mask / rows.v
     q = _q_gen(rows, np.zeros(rows.k.size))
-    return np.maximum(0.0, (q - (rows.k - 1)) / _trace_terms(w)["trP"])
+    return np.maximum(0.0, (q - (rows.k - 1)) / _trace_terms(1 / rows.v)["trP"])
 
 
 def _tau2_he_raw(rows: _Rows) -> np.ndarray:
     """Hedges' estimator before truncation: (Σ(y−ȳ)² − Σv·(1−1/k)) / (k−1) [hedges1985]."""
     k = rows.k
-    ybar = rows.y.sum(axis=1) / k
-    rss = (rows.mask * (rows.y - ybar[:, None]) ** 2).sum(axis=1)
-    tr_pv = (rows.mask * rows.v).sum(axis=1) * (1 - 1 / k)
-    return (rss - tr_pv) / (k - 1)
+    e = np.where(rows.mask, rows.y - (_rsum(rows.y) / k)[:, None], 0.0)
+    tr_pv = _rsum(rows.v0) * (1 - 1 / k)
+    return (_rdot(e, e) - tr_pv) / (k - 1)
 
 
 def _tau2_he_rows(rows: _Rows) -> np.ndarray:
@@ -265,8 +282,8 @@ def _tau2_he_rows(rows: _Rows) -> np.ndarray:
 
 def _sj_start(rows: _Rows) -> np.ndarray:
     """metafor's Sidik-Jonkman start value tau²₀ = Σ(y − ȳ)²/k."""
-    ybar = rows.y.sum(axis=1) / rows.k
-    return (rows.mask * (rows.y - ybar[:, None]) ** 2).sum(axis=1) / rows.k
+    e = np.where(rows.mask, rows.y - (_rsum(rows.y) / rows.k)[:, None], 0.0)
+    return _rdot(e, e) / rows.k
 
 
 def _tau2_sj_rows(rows: _Rows) -> np.ndarray:
@@ -293,15 +310,14 @@ def _tau2_pm_rows(rows: _Rows, atol: float = PM_ATOL, maxiter: int = PM_MAXITER)
         sub = rows.take(active)
         t = tau2[active]
         w = sub.weights(t)
-        mu = _weighted_mean(w, sub.y)
-        e2 = (sub.y - mu[:, None]) ** 2
-        ee = (w * e2).sum(axis=1) - (sub.k - 1)
+        e = sub.y - _weighted_mean(w, sub.y)[:, None]
+        we2 = w * e * e
+        ee = _rsum(we2) - (sub.k - 1)
         done = np.abs(ee) <= atol
         done |= (t == 0) & (ee < 0)
         lo[active] = np.where(ee > 0, t, lo[active])
         hi[active] = np.where(ee < 0, t, hi[active])
-        step = ee / (w * w * e2).sum(axis=1)
-        new = t + step
+        new = t + ee / _rdot(we2, w)
         l_a, h_a = lo[active], hi[active]
         outside = ~((new > l_a) & (new < h_a)) | ~np.isfinite(new)
         new = np.where(outside, np.where(np.isfinite(h_a), 0.5 * (l_a + h_a), 2 * t + 1e-8), new)
@@ -315,50 +331,70 @@ def _tau2_pm_rows(rows: _Rows, atol: float = PM_ATOL, maxiter: int = PM_MAXITER)
 def _halve_steps(tau2: np.ndarray, adj: np.ndarray) -> np.ndarray:
     """metafor's step halving: halve the Fisher-scoring step until tau² + step ≥ 0."""
     adj = np.where((tau2 <= 0) & (adj < 0), 0.0, adj)
-    neg = tau2 + adj < 0
-    while neg.any():
-        adj = np.where(neg, adj / 2, adj)
-        neg = tau2 + adj < 0
+    neg = np.flatnonzero(tau2 + adj < 0)
+    while neg.size:
+        adj[neg] /= 2
+        neg = neg[tau2[neg] + adj[neg] < 0]
     return adj
 
 
 def _loglik_rows(rows: _Rows, tau2: np.ndarray, method: str) -> np.ndarray:
     """Log-likelihood (ML) or restricted log-likelihood (REML) of the intercept-only model."""
     w = rows.weights(tau2)
-    s = w.sum(axis=1)
-    mu = (w * rows.y).sum(axis=1) / s
-    rss = (w * (rows.y - mu[:, None]) ** 2).sum(axis=1)
-    logdet = (rows.mask * np.log(rows.v + tau2[:, None])).sum(axis=1)
+    s = _rsum(w)
+    e = rows.y - (_rdot(w, rows.y) / s)[:, None]
+    rss = _rdot(w, e * e)
+    logdet = _rsum(np.log(np.where(rows.mask, rows.v0 + tau2[:, None], 1.0)))
     if method == "ML":
         return -0.5 * rows.k * np.log(2 * np.pi) - 0.5 * logdet - 0.5 * rss
     return -0.5 * (rows.k - 1) * np.log(2 * np.pi) - 0.5 * logdet - 0.5 * np.log(s) - 0.5 * rss
 
 
+def _fisher_step(y: np.ndarray, v: np.ndarray, t: np.ndarray, method: str) -> np.ndarray:
+    """One Fisher-scoring step for tau²: ML (Σw²e² − Σw)/Σw², REML (Σw²e² − tr P)/tr(P²)."""
+    w = v + t[:, None]
+    np.reciprocal(w, out=w)
+    s = _rsum(w)
+    e = y - (_rdot(w, y) / s)[:, None]
+    e *= w
+    w2e2 = _rdot(e, e)
+    w2 = w * w
+    s2 = _rsum(w2)
+    if method == "ML":
+        return (w2e2 - s) / s2
+    s3 = _rdot(w2, w)
+    return (w2e2 - (s - s2 / s)) / (s2 - 2 * s3 / s + s2 * s2 / (s * s))
+
+
 def _fisher_iterate(
     rows: _Rows, method: str, tau2: np.ndarray, active: np.ndarray, stepadj: float
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Fisher-scoring iterations on the rows ``active``; returns (tau2, rows not converged)."""
+    """Fisher-scoring iterations on the rows ``active``; returns (tau2, rows not converged).
+
+    The rows still moving are kept in a compact working copy that is re-packed whenever fewer
+    than 80 % of its rows are still moving, so late iterations only touch the slow rows.
+    """
+    y, v, pos = rows.y[active], rows.v[active], active
+    t = tau2[pos]
+    live = np.ones(pos.size, dtype=bool)
     for iteration in range(1, MAXITER + 2):
-        if active.size == 0:
+        n_live = np.count_nonzero(live)
+        if n_live == 0:
             break
-        sub = rows.take(active)
-        t = tau2[active]
-        w = sub.weights(t)
-        s = w.sum(axis=1)
-        mu = (w * sub.y).sum(axis=1) / s
-        w2e2 = (w * w * (sub.y - mu[:, None]) ** 2).sum(axis=1)
-        if method == "ML":
-            adj = (w2e2 - s) / (w * w).sum(axis=1)
-        else:
-            tr = _trace_terms(w)
-            adj = (w2e2 - tr["trP"]) / tr["trPP"]
-        adj = _halve_steps(t, adj * stepadj)
-        new = t + adj
-        tau2[active] = new
+        if n_live < 0.8 * live.size:
+            tau2[pos] = t
+            y, v, pos, t = y[live], v[live], pos[live], t[live]
+            live = np.ones(pos.size, dtype=bool)
+        adj = _halve_steps(t, _fisher_step(y, v, t, method) * stepadj)
+        new = np.where(live, t + adj, t)
+        change = np.abs(new - t)
+        t = new
         if iteration > MAXITER:
-            return tau2, active
-        active = active[np.abs(new - t) > THRESHOLD]
-    return tau2, active
+            tau2[pos] = t
+            return tau2, pos[live]
+        live &= change > THRESHOLD
+    tau2[pos] = t
+    return tau2, pos[:0]
 
 
 def _tau2_fisher_rows(rows: _Rows, method: str) -> tuple[np.ndarray, np.ndarray]:
@@ -393,38 +429,43 @@ def _se_tau2_rows(rows: _Rows, tau2: np.ndarray, method: str) -> np.ndarray:
     if method == "FE":
         return np.full(k.size, np.nan)
     if method == "DL":
-        tr = _trace_terms(rows.mask / rows.v)
+        tr = _trace_terms(1 / rows.v)
         return np.sqrt((2 * (k - 1) + 4 * t * tr["trP"] + 2 * t**2 * tr["trPP"]) / tr["trP"] ** 2)
     if method == "HE":
-        ones = rows.mask.astype(float)
-        tr = _trace_terms(ones, rows.v)
+        tr = _trace_terms(rows.mask.astype(float), rows.v0)
         return np.sqrt((2 * tr["trPVPV"] + 4 * t * tr["trPV"] + 2 * t**2 * (k - 1)) / (k - 1) ** 2)
     if method == "SJ":
         t0 = _sj_start(rows)
-        tr = _trace_terms(rows.weights(t0), rows.v)
+        tr = _trace_terms(rows.weights(t0), rows.v0)
         return np.sqrt(t0**2 / (k - 1) ** 2 * (2 * tr["trPVPV"] + 4 * t * tr["trPVP"] + 2 * t**2 * tr["trPP"]))
     w = rows.weights(t)
     if method == "ML":
-        return np.sqrt(2 / (w * w).sum(axis=1))
+        return np.sqrt(2 / _rdot(w, w))
     if method == "REML":
         return np.sqrt(2 / _trace_terms(w)["trPP"])
-    return np.sqrt(2 * k**2 / (k - 1) / w.sum(axis=1) ** 2)  # PM (= EB formula)
+    return np.sqrt(2 * k**2 / (k - 1) / _rsum(w) ** 2)  # PM (= EB formula)
 
 
 def _t_or_z_quantile(prob: float, df: np.ndarray) -> np.ndarray:
-    """Upper quantile of t(df), or of N(0,1) where df is NaN."""
+    """Upper quantile of t(df), or of N(0,1) where df is NaN; NaN for df <= 0.
+
+    Evaluated once per distinct df (all rows of a simulation usually share one or a few)."""
     df = np.asarray(df, dtype=float)
-    out = np.full(df.shape, stats.norm.ppf(prob))
-    finite = np.isfinite(df) & (df > 0)
-    out[finite] = stats.t.ppf(prob, df[finite])
-    out[np.isfinite(df) & ~(df > 0)] = np.nan
+    out = np.full(df.shape, special.ndtri(prob))
+    finite = np.isfinite(df)
+    if finite.any():
+        values, inverse = np.unique(df[finite], return_inverse=True)
+        quantiles = np.where(values > 0, special.stdtrit(np.maximum(values, 1e-300), prob), np.nan)
+        out[finite] = quantiles[inverse]
     return out
 
 
 def _two_sided_p(statistic: np.ndarray, df: np.ndarray) -> np.ndarray:
-    out = 2 * stats.norm.sf(np.abs(statistic))
+    """2·P(T > |statistic|) with T ~ t(df), or N(0,1) where df is NaN."""
+    neg_abs = -np.abs(statistic)
+    out = 2 * special.ndtr(neg_abs)
     finite = np.isfinite(df)
-    out[finite] = 2 * stats.t.sf(np.abs(statistic[finite]), df[finite])
+    out[finite] = 2 * special.stdtr(df[finite], neg_abs[finite])
     return out
 
 
@@ -447,15 +488,15 @@ def _summarise_rows(
     common = method == "FE"
     t_fit = np.where(common | single, 0.0, tau2)
     w = rows.weights(t_fit)
-    s = w.sum(axis=1)
-    mu = (w * rows.y).sum(axis=1) / s
+    s = _rsum(w)
+    mu = _rdot(w, rows.y) / s
     se = np.sqrt(1 / s)
     with np.errstate(divide="ignore", invalid="ignore"):
-        w_fe = rows.mask / rows.v
-        mu_fe = _weighted_mean(w_fe, rows.y)
-        q = np.maximum(0.0, (w_fe * (rows.y - mu_fe[:, None]) ** 2).sum(axis=1))
+        w_fe = 1 / rows.v
+        e_fe = rows.y - _weighted_mean(w_fe, rows.y)[:, None]
+        q = np.maximum(0.0, _rdot(w_fe, e_fe * e_fe))
         q_df = k - 1
-        q_p = np.where(q_df > 0, stats.chi2.sf(q, np.maximum(q_df, 1)), np.nan)
+        q_p = np.where(q_df > 0, special.chdtrc(np.maximum(q_df, 1), q), np.nan)
         vt = q_df / _trace_terms(w_fe)["trP"]
         if common:
             i2 = np.where(q > 0, np.maximum(0.0, 100 * (q - q_df) / q), 0.0)
@@ -465,7 +506,8 @@ def _summarise_rows(
             h2 = tau2 / vt + 1
         df = np.full(k.size, np.nan)
         if ci != "z":
-            rss = (w * (rows.y - mu[:, None]) ** 2).sum(axis=1)
+            e = rows.y - mu[:, None]
+            rss = _rdot(w, e * e)
             s2w = np.where(rss <= np.finfo(float).eps, 0.0, rss / q_df)
             if ci == "hksj-adhoc":
                 s2w = np.maximum(s2w, 1.0)
@@ -726,6 +768,8 @@ def _result_from_rows(out: dict, i: int, method: str, ci: str, level: float, pi:
 def pool_many(YI, VI, method: str = "REML", ci: str = "hksj", level: float = 0.95, pi: str = "metafor") -> PoolManyResult:
     """:func:`pool` for many meta-analyses at once: one per row of NaN-padded 2-D arrays.
 
+    Per row: mu = Σw·y/Σw, w = 1/(v + tau²), with tau² and intervals as in :func:`pool`
+    [viechtbauer2005; viechtbauer2010].
     Fully vectorised with numpy (no Python loop over rows): REML/ML by Fisher scoring on all rows
     together with a convergence mask (metafor's threshold 1e-5 on the tau² change, at most 100
     iterations, tau² ≥ 0) [viechtbauer2005], PM by safeguarded Newton steps, DL/HE/SJ in closed
@@ -1008,7 +1052,8 @@ def leave_one_out(yi, vi, labels=None, **pool_kwargs) -> pd.DataFrame:
 
 def leave_one_out_counts(events_t, n_t, events_c, n_c, method: str = "MH", labels=None, **kwargs) -> pd.DataFrame:
     """Leave-one-out table for Mantel-Haenszel (``method="MH"``, kwargs: measure, level) or Peto
-    (``method="Peto"``, kwargs: level) pooling of 2x2 tables, as metafor's ``leave1out``."""
+    (``method="Peto"``, kwargs: level) pooling of 2x2 tables: row i = the pool without table i,
+    as metafor's ``leave1out`` [viechtbauer2010]. Columns as in :func:`leave_one_out`."""
     _validate.choice("method", method, ("MH", "Peto"))
     a, b, c, d = two_by_two(events_t, n_t, events_c, n_c)
     arrays = [a, a + b, c, c + d]

@@ -76,13 +76,14 @@ GRID = {
 }
 
 
-def sensitivity_grid(pkg: DataPackage, outcome: str, grid: dict | None = None) -> pd.DataFrame:
+def sensitivity_grid(pkg: DataPackage, outcome: str, grid: dict | None = None, studies="liu",
+                     measure: str | None = None) -> pd.DataFrame:
     """Every combination of tau² estimator x interval x multi-arm rule x data status x time point."""
     grid = grid or GRID
     rows = []
     for values in itertools.product(*grid.values()):
         settings = dict(zip(grid.keys(), values, strict=True))
-        a = analyse(pkg, outcome, **settings)
+        a = analyse(pkg, outcome, studies=studies, measure=measure, **settings)
         row = analysis_row(a)
         row.update({k: ("reported+derived" if v is True else "reported only" if v is False else v)
                     if k == "include_derived" else v for k, v in settings.items()})
@@ -208,7 +209,7 @@ def summary_of_findings(pkg: DataPackage, outcomes=OUTCOMES) -> pd.DataFrame:
         row = analysis_row(a)
         if f is None:
             row.update(certainty="no evidence", control="", absolute="", relative="",
-                       statement="No trial reported this outcome in the sources we could read.", footnotes="")
+                       statement="No trial with usable data for both arms in the sources we could read.", footnotes="")
             rows.append(row)
             continue
         row["certainty"] = f.certainty
@@ -267,8 +268,7 @@ def reproduction_rows(pkg: DataPackage, search_grid: bool = True) -> pd.DataFram
                "ours_ci_low": ours["ci_low"], "ours_ci_high": ours["ci_high"]}
         row.update(_verdict(row, measure))
         if search_grid and a.k >= 1:
-            grid = sensitivity_grid(pkg, outcome)
-            grid = grid[grid["measure"] == measure].dropna(subset=["estimate"])
+            grid = sensitivity_grid(pkg, outcome, measure=measure).dropna(subset=["estimate"])
             if len(grid):
                 distance = _distance(grid, p, measure)
                 best = grid.loc[distance.idxmin()]
@@ -340,6 +340,16 @@ def sentence(a: Analysis, outcome_text: str | None = None) -> str:
     outcome_text = outcome_text or OUTCOME_LABELS.get(a.outcome, a.outcome)
     if not outcome_text.startswith("SALT"):
         outcome_text = outcome_text[0].lower() + outcome_text[1:]
+    dropped = ""
+    if len(a.excluded):
+        names = ", ".join(a.excluded["trial"])
+        dropped = (f" {len(a.excluded)} trial(s) with no event in either arm ({names}) carry no information "
+                   f"on the {a.measure} and were left out.")
+    if a.result is None and len(a.excluded):
+        counts = "; ".join(f"{r.trial}: {int(r.events_t)}/{int(r.n_t)} vs {int(r.events_c)}/{int(r.n_c)}"
+                           for r in a.excluded.itertuples())
+        return (f"The only trial(s) with data on {outcome_text} had no event in either arm ({counts}). "
+                f"That carries no information on the {a.measure}, so nothing is estimated or pooled.")
     if a.result is None:
         return (f"No trial in this analysis reported {outcome_text} for both arms in a source we could "
                 "read, so there is nothing to pool.")
@@ -350,11 +360,129 @@ def sentence(a: Analysis, outcome_text: str | None = None) -> str:
         trial = a.table["trial"].iloc[0]
         return (f"Only one trial ({trial}, {a.n_participants} participants) reported {outcome_text}: "
                 f"{effect}. With a single trial there is no pooling, no between-trial variance and no "
-                "prediction interval.")
+                f"prediction interval.{dropped}")
     h = heterogeneity(a)
     pi = (f"; 95% prediction interval {_num(row['pi_low'], a.measure)} to {_num(row['pi_high'], a.measure)}"
           if a.k >= 3 and np.isfinite(row["pi_low"]) else "")
     return (f"In {a.k} trials ({a.n_participants} participants), the pooled {effect} "
             f"({a.settings['method']} τ² with the Hartung-Knapp-Sidik-Jonkman interval{pi}). "
             f"Heterogeneity: τ² = {h['tau2']:.2f}, I² = {h['i2']:.0f} % (95% CI {h['i2_ci'][0]:.0f} to "
-            f"{h['i2_ci'][1]:.0f} %), Q = {h['q']:.2f} on {h['q_df']} df (p = {h['q_pvalue']:.2f}).")
+            f"{h['i2_ci'][1]:.0f} %), Q = {h['q']:.2f} on {h['q_df']} df (p = {h['q_pvalue']:.2f}).{dropped}")
+
+
+def study_table(a: Analysis) -> pd.DataFrame:
+    """The comparisons of an analysis as a reader wants them: data, estimate with 95% CI, weight."""
+    if a.k == 0:
+        return pd.DataFrame(columns=["Trial", "JAK inhibitor", "Placebo", a.measure, "95% CI", "Weight %", "Values"])
+    from scipy import stats
+
+    tr = _scale(a.measure)
+    z = stats.norm.ppf(0.975)
+    weights = np.atleast_1d(a.result.weights) if a.k > 1 else np.array([100.0])
+    rows = []
+    for (_, r), w in zip(a.table.iterrows(), weights, strict=True):
+        se = math.sqrt(r["vi"])
+        if "events_t" in r:
+            t, c = f"{int(r['events_t'])}/{int(r['n_t'])}", f"{int(r['events_c'])}/{int(r['n_c'])}"
+        else:
+            t = f"{r['mean_t']:.1f} ({r['sd_t']:.1f}), n={int(r['n_t'])}"
+            c = f"{r['mean_c']:.1f} ({r['sd_c']:.1f}), n={int(r['n_c'])}"
+        rows.append({"Trial": r["trial"], "JAK inhibitor": t, "Placebo": c, a.measure: round(tr(r["yi"]), 2),
+                     "95% CI": f"{tr(r['yi'] - z * se):.2f} to {tr(r['yi'] + z * se):.2f}",
+                     "Weight %": round(float(w), 1), "Values": r["status"]})
+    return pd.DataFrame(rows)
+
+
+# --------------------------------------------------------------------------------------------
+# Sensitivity chapter helpers
+
+
+def model_comparison(a: Analysis) -> pd.DataFrame:
+    """The same comparisons pooled by common effect (IV and Mantel-Haenszel) and random effects."""
+    from jakmeta.pooling import mantel_haenszel, pool
+
+    rows = []
+    y, v = a.table["yi"].to_numpy(), a.table["vi"].to_numpy()
+    fits = {"Common effect, inverse variance (Wald)": pool(y, v, method="FE", ci="z"),
+            "Random effects, REML (Wald)": pool(y, v, method="REML", ci="z"),
+            "Random effects, REML (HKSJ) — primary": pool(y, v, method="REML", ci="hksj"),
+            "Random effects, REML (modified HKSJ)": pool(y, v, method="REML", ci="hksj-adhoc")}
+    if "events_t" in a.table and a.measure in ("OR", "RR"):
+        fits["Common effect, Mantel-Haenszel"] = mantel_haenszel(
+            a.table["events_t"].to_numpy(int), a.table["n_t"].to_numpy(int),
+            a.table["events_c"].to_numpy(int), a.table["n_c"].to_numpy(int), measure=a.measure)
+    tr = _scale(a.measure)
+    for name, r in fits.items():
+        rows.append({"Model": name, a.measure: round(tr(r.estimate), 2), "CI low": round(tr(r.ci_low), 2),
+                     "CI high": round(tr(r.ci_high), 2), "tau2": round(float(r.tau2), 3)})
+    return pd.DataFrame(rows)
+
+
+def leave_one_out_table(a: Analysis) -> pd.DataFrame:
+    """Leave-one-out on the reporting scale (ratios exponentiated)."""
+    from jakmeta.pooling import leave_one_out
+
+    table = leave_one_out(a.table["yi"].to_numpy(), a.table["vi"].to_numpy(), labels=list(a.table["trial"]),
+                          method=a.settings["method"], ci=a.settings["ci"])
+    tr = _scale(a.measure)
+    out = pd.DataFrame({"k": table["k"], a.measure: table["estimate"].map(tr), "CI low": table["ci_low"].map(tr),
+                        "CI high": table["ci_high"].map(tr), "tau2": table["tau2"], "I2 %": table["i2"]})
+    out.index.name = "Trial left out"
+    return out.round(2)
+
+
+def subgroups(a: Analysis, by: str):
+    """Subgroup analysis of an analysis' comparisons by a column of its table (e.g. route, drug)."""
+    from jakmeta.pooling import subgroup_analysis
+
+    return subgroup_analysis(a.table["yi"].to_numpy(), a.table["vi"].to_numpy(), a.table[by].to_numpy(),
+                             method=a.settings["method"], ci=a.settings["ci"])
+
+
+def sof_layout(sof: pd.DataFrame) -> pd.DataFrame:
+    """The Summary of Findings in GRADEpro's layout, with lettered footnotes."""
+    rows, notes = [], []
+    for r in sof.itertuples():
+        letters = []
+        for note in [n for n in str(r.footnotes).split(" | ") if n]:
+            notes.append(note)
+            letters.append(chr(ord("a") + len(notes) - 1))
+        participants = f"{r.participants} ({r.k} RCT{'s' if r.k != 1 else ''})" if r.k else "—"
+        certainty = (f"{grade.SYMBOLS[r.certainty]} {r.certainty.upper()}" if r.certainty in grade.SYMBOLS
+                     else r.certainty)
+        rows.append({"Outcome": r.label, "№ of participants (studies)": participants,
+                     "Relative effect (95% CI)": r.relative or "—", "Risk with placebo": r.control or "—",
+                     "Risk difference with JAK inhibitor (95% CI)": r.absolute or "—",
+                     "Certainty": certainty + (" " + ",".join(letters) if letters else ""),
+                     "Plain-language statement": r.statement})
+    table = pd.DataFrame(rows)
+    table.attrs["footnotes"] = [f"{chr(ord('a') + i)}. {n}" for i, n in enumerate(notes)]
+    return table
+
+
+def reproduction_reasons(pkg: DataPackage, table: pd.DataFrame) -> list[str]:
+    """For each published figure, why we do or do not reproduce it, traced to the data."""
+    from jakmeta.analysis import study_set
+
+    liu = study_set(pkg, "liu")
+    names = dict(zip(pkg.studies["study_id"], pkg.studies["trial_name"], strict=True))
+    lines = []
+    for r in table.itertuples():
+        a = primary(pkg, r.outcome, measure=r.measure)
+        used = list(a.table["study_id"]) if a.k else []
+        missing = [names[s] for s in liu if s not in used]
+        derived = [t for t, st in zip(a.table.get("trial", []), a.table.get("status", []), strict=False) if st != "reported"]
+        text = f"{OUTCOME_LABELS.get(r.outcome, r.outcome)} ({r.measure}): {r.verdict}. "
+        text += (f"Our analysis has {a.k} of the {len(liu)} trials"
+                 + (f" ({', '.join(names[s] for s in used)})" if used else "") + ". ")
+        if missing:
+            text += f"No usable arm-level data for: {', '.join(missing)}. "
+        if derived:
+            text += f"Derived values (counts from printed percentages) in: {', '.join(derived)}. "
+        if isinstance(getattr(r, "closest_settings", None), str):
+            text += (f"Closest settings in the sensitivity grid: {r.closest_settings} "
+                     f"(estimate {r.closest_estimate:.2f}, {r.closest_ci_low:.2f} to {r.closest_ci_high:.2f}). ")
+        if r.published_source != "liu2023":
+            text += "The published figure itself comes from a news report, not the paper. "
+        lines.append(text.strip())
+    return lines
