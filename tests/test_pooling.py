@@ -402,7 +402,8 @@ def test_hksj_adhoc_ci_never_narrower_than_wald(data, method):
 
 
 @PROPERTY_SETTINGS
-@given(k=st.integers(2, 12), mu=finite_effects, seed=st.integers(0, 2**16), method=st.sampled_from(RE_METHODS))
+@given(k=st.integers(2, 12), mu=finite_effects, seed=st.integers(0, 2**16),
+       method=st.sampled_from(["DL", "REML", "ML", "PM", "HE"]))  # SJ is > 0 unless all y are equal
 def test_random_effects_equal_fixed_effect_when_tau2_is_zero(k, mu, seed, method):
     rng = np.random.default_rng(seed)
     v = rng.uniform(0.01, 1.0, k)

@@ -42,6 +42,7 @@ class EffectSizes:
     ``drop00=True`` are absent; ``dropped`` lists their input positions). ``corrected`` flags the
     studies that received the zero-cell correction. ``n_total`` is n_t + n_c (used by the
     sample-size predictors of :func:`jakmeta.bias.egger_test`). OR and RR are on the log scale.
+    The arrays are read-only (the dataclass is frozen); copy them to modify.
     """
 
     yi: np.ndarray

@@ -22,7 +22,7 @@ imprecision
     is short of the OIS. :func:`imprecision_domain`.
 indirectness, publication bias
     recorded judgements with reasons. Egger's test is reported but not used to rate down when
-    k < 10 (:cite:`sterne2011funnel`).
+    k < 10 (:cite:`sterne2011`).
 """
 
 from __future__ import annotations

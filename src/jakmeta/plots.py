@@ -70,9 +70,9 @@ def forest_plot(table: pd.DataFrame, result, measure: str, *, title: str = "",
     ax.hlines(positions, tr(lo), tr(hi), color=PALETTE["black"], lw=1.2)
     ax.scatter(tr(yi), positions, s=sizes, marker="s", color=PALETTE["blue"], zorder=3)
     text_x = 1.02
-    for p, name, y, l, h, w in zip(positions, table["trial"], yi, lo, hi, weights, strict=True):
+    for p, name, y, low, high, w in zip(positions, table["trial"], yi, lo, hi, weights, strict=True):
         ax.annotate(name, (-0.02, p), xycoords=("axes fraction", "data"), ha="right", va="center")
-        ax.annotate(f"{_fmt(y, measure)} [{_fmt(l, measure)}, {_fmt(h, measure)}]   {w:5.1f} %",
+        ax.annotate(f"{_fmt(y, measure)} [{_fmt(low, measure)}, {_fmt(high, measure)}]   {w:5.1f} %",
                     (text_x, p), xycoords=("axes fraction", "data"), ha="left", va="center",
                     family="DejaVu Sans Mono", fontsize=9)
     ax.annotate(f"{measure} [{int(level * 100)}% CI]   weight", (text_x, rows + 0.4),

@@ -13,9 +13,11 @@ Where each part comes from
   equation (with a scipy ``brentq`` fallback), and y is centred before the call.
 - Written here with numpy/scipy and tested against the metafor reference cases
   (``tests/reference``): REML and ML by Fisher scoring exactly as metafor's ``rma.uni`` (start at
-  max(0, HE), step halving at 0, stop when the tau² change is ≤ 1e-5, at most 100 iterations, then
-  the check whether tau² = 0 has the higher likelihood) [viechtbauer2005]; Sidik-Jonkman with
-  metafor's start value [sidik2005]; Hedges (HE) [hedges1985]; standard errors of tau²;
+  max(0, HE), step halving at 0, stop when the tau² change is ≤ 1e-5, at most 100 iterations, a
+  restart with half steps when that fails (metafor's ``control=list(stepadj=0.5)`` remedy; metafor
+  itself stops with an error), then the check whether tau² = 0 has the higher likelihood)
+  [viechtbauer2005]; Sidik-Jonkman with metafor's start value [sidik2005]; Hedges (HE)
+  [hedges1985]; standard errors of tau²;
   Knapp-Hartung / HKSJ [hartung2001; knapp2003; sidik2002; intHout2014] and its ad hoc
   modification [rover2015]; I² and H² [higgins2002]; prediction intervals [higgins2009];
   Mantel-Haenszel [mantel1959] with the Robins-Breslow-Greenland [robins1986], Greenland-Robins
@@ -149,37 +151,9 @@ class PoolManyResult:
 
     def row(self, i: int) -> PoolResult:
         """Row ``i`` as a :class:`PoolResult` (weights trimmed to the row's studies)."""
-        w = self.weights[i]
-        weights = w[~np.isnan(w)].copy()
-        weights.setflags(write=False)
-        k = int(self.k[i])
-        return PoolResult(
-            method=self.method,
-            ci=self.ci if k > 1 else "z",
-            level=self.level,
-            k=k,
-            estimate=float(self.estimate[i]),
-            se=float(self.se[i]),
-            statistic=float(self.statistic[i]),
-            pvalue=float(self.pvalue[i]),
-            df=float(self.df[i]),
-            ci_low=float(self.ci_low[i]),
-            ci_high=float(self.ci_high[i]),
-            tau2=float(self.tau2[i]),
-            tau=float(self.tau[i]),
-            se_tau2=float(self.se_tau2[i]),
-            tau2_estimable=bool(self.tau2_estimable[i]),
-            i2=float(self.i2[i]),
-            h2=float(self.h2[i]),
-            q=float(self.q[i]),
-            q_df=int(self.q_df[i]),
-            q_pvalue=float(self.q_pvalue[i]),
-            pi=self.pi,
-            pi_low=float(self.pi_low[i]),
-            pi_high=float(self.pi_high[i]),
-            weights=weights,
-            converged=bool(self.converged[i]),
-        )
+        arrays = {f.name: getattr(self, f.name) for f in fields(self)}
+        ci = self.ci if self.k[i] > 1 else "z"
+        return _result_from_rows(arrays, i, self.method, ci, self.level, self.pi)
 
     def to_frame(self) -> pd.DataFrame:
         """One row per meta-analysis with every scalar field (weights left out)."""
@@ -714,6 +688,8 @@ def pool(yi, vi, method: str = "REML", ci: str = "hksj", level: float = 0.95, pi
     k = 2 with HKSJ uses t with 1 df (honestly wide). tau² estimates are truncated at 0. With
     ``ci="hksj"`` and method "FE" the Knapp-Hartung scale is applied to the common-effect
     model (metafor's ``test="knha"``; metafor warns that this is not what the method is for).
+    REML/ML: when Fisher scoring has not converged after 100 iterations it is restarted with half
+    steps; if that fails too, ``converged`` is False and a RuntimeWarning is issued.
     Raises ValueError for bad input (lengths, NaN, vi ≤ 0, k = 0, unknown options, level).
     """
     level = _check_options(method, ci, level, pi)
@@ -740,7 +716,8 @@ def pool(yi, vi, method: str = "REML", ci: str = "hksj", level: float = 0.95, pi
     return _result_from_rows(out, 0, method, "z" if k == 1 else ci, level, pi)
 
 
-def _result_from_rows(out: dict, i: int, method: str, ci: str, level: float, pi: str, measure=None) -> PoolResult:
+def _result_from_rows(out: dict, i: int, method: str, ci: str, level: float, pi: str) -> PoolResult:
+    """Row ``i`` of the row-wise arrays ``out`` as a :class:`PoolResult`."""
     weights = out["weights"][i][~np.isnan(out["weights"][i])].copy()
     weights.setflags(write=False)
     scalars = {
@@ -760,7 +737,6 @@ def _result_from_rows(out: dict, i: int, method: str, ci: str, level: float, pi:
         pi=pi,
         weights=weights,
         converged=bool(out["converged"][i]),
-        measure=measure,
         **scalars,
     )
 
