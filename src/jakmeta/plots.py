@@ -60,11 +60,13 @@ def forest_plot(table: pd.DataFrame, result, measure: str, *, title: str = "",
     yi = table["yi"].to_numpy(float)
     se = np.sqrt(table["vi"].to_numpy(float))
     lo, hi = yi - z * se, yi + z * se
+    null = 1.0 if measure in RATIO_MEASURES else 0.0
     weights = (np.asarray(result.weights, float) if result is not None and k > 1
                else np.full(k, 100.0 / max(k, 1)))
-    rows = k + (2 if result is not None else 0)
-    fig, ax = plt.subplots(figsize=(8.0, 1.2 + 0.42 * rows))
-    positions = np.arange(k, 0, -1) + (1.5 if result is not None else 0)
+    show_pool = result is not None and k > 1
+    rows = k + (2 if show_pool else 0)
+    fig, ax = plt.subplots(figsize=(9.5, 1.9 + 0.42 * rows))
+    positions = np.arange(k, 0, -1) + (1.5 if show_pool else 0)
     sizes = 30 + 250 * weights / max(weights.max(), 1e-9)
     tr = np.exp if measure in RATIO_MEASURES else (lambda x: x)
     ax.hlines(positions, tr(lo), tr(hi), color=PALETTE["black"], lw=1.2)
@@ -75,39 +77,40 @@ def forest_plot(table: pd.DataFrame, result, measure: str, *, title: str = "",
         ax.annotate(f"{_fmt(y, measure)} [{_fmt(low, measure)}, {_fmt(high, measure)}]   {w:5.1f} %",
                     (text_x, p), xycoords=("axes fraction", "data"), ha="left", va="center",
                     family="DejaVu Sans Mono", fontsize=9)
-    ax.annotate(f"{measure} [{int(level * 100)}% CI]   weight", (text_x, rows + 0.4),
+    ax.annotate(f"{measure} [{int(level * 100)}% CI]   weight", (text_x, rows + 0.65),
                 xycoords=("axes fraction", "data"), ha="left", va="center", fontsize=9, weight="bold")
-    if result is not None:
+    if show_pool:
         est, cl, ch = result.estimate, result.ci_low, result.ci_high
         diamond_y = 0.8
         ax.fill([tr(cl), tr(est), tr(ch), tr(est)],
                 [diamond_y, diamond_y + 0.3, diamond_y, diamond_y - 0.3], color=PALETTE["vermillion"], zorder=3)
         if k >= 3 and np.isfinite(result.pi_low) and np.isfinite(result.pi_high):
             ax.hlines(diamond_y, tr(result.pi_low), tr(result.pi_high), color=PALETTE["vermillion"],
-                      lw=1.5, linestyles=(0, (4, 2)), zorder=2)
-        name = f"Pooled ({result.method}, {result.ci.upper()})" if k > 1 else "Single trial (no pooling)"
+                      lw=1.5, linestyles=(0, (4, 2)), zorder=2, label="95% prediction interval")
+            ax.legend(loc="upper left", bbox_to_anchor=(0.0, -0.30 * 4 / max(rows, 4)), frameon=False, fontsize=8)
+        name = f"Pooled ({result.method}, {result.ci.upper()})"
         ax.annotate(name, (-0.02, diamond_y), xycoords=("axes fraction", "data"), ha="right",
                     va="center", weight="bold")
         ax.annotate(f"{_fmt(est, measure)} [{_fmt(cl, measure)}, {_fmt(ch, measure)}]",
                     (text_x, diamond_y), xycoords=("axes fraction", "data"), ha="left", va="center",
                     family="DejaVu Sans Mono", fontsize=9, weight="bold")
-    null = 1.0 if measure in RATIO_MEASURES else 0.0
     ax.axvline(null, color=PALETTE["grey"], lw=1, ls="-", zorder=1)
     if measure in RATIO_MEASURES:
         ax.set_xscale("log")
         ax.xaxis.set_major_formatter(mpl.ticker.FuncFormatter(lambda v, _: f"{v:g}"))
     ax.set_yticks([])
     ax.spines["left"].set_visible(False)
-    ax.set_ylim(0.2, rows + 0.8)
+    ax.set_ylim(0.2, rows + 1.0)
     ax.set_xlabel(f"{MEASURE_NAMES.get(measure, measure)} ({'log scale' if measure in RATIO_MEASURES else 'JAK inhibitor minus placebo'})")
     left, right = labels if higher_is_better else labels[::-1]
-    ax.annotate(f"← {left}", (0.0, -0.5 / max(rows, 1)), xycoords="axes fraction", ha="left", va="top",
+    ax.annotate(f"← {left}  ", (null, 1.0), xycoords=("data", "axes fraction"), ha="right", va="bottom",
                 fontsize=8, color=PALETTE["grey"], annotation_clip=False)
-    ax.annotate(f"{right} →", (1.0, -0.5 / max(rows, 1)), xycoords="axes fraction", ha="right", va="top",
+    ax.annotate(f"  {right} →", (null, 1.0), xycoords=("data", "axes fraction"), ha="left", va="bottom",
                 fontsize=8, color=PALETTE["grey"], annotation_clip=False)
     if title:
-        ax.set_title(title, loc="left")
-    fig.subplots_adjust(left=0.36, right=0.62, bottom=0.25 if rows < 5 else 0.15)
+        ax.set_title(title, loc="left", pad=18)
+    fig.subplots_adjust(left=0.30, right=0.60, top=1 - 0.75 / fig.get_figheight(),
+                        bottom=0.95 / fig.get_figheight())
     return fig
 
 

@@ -1,0 +1,162 @@
+"""From the data package to an analysis: multi-arm rules, study sets, data-status filters, double
+zeros, and the tables and sentences the chapters print."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from jakmeta import report, tables
+from jakmeta.analysis import MULTIARM_RULES, analyse, comparison_table, study_set
+from jakmeta.data import load_package
+
+PKG = load_package()
+
+
+def _arm_rows(study: str, outcome: str) -> pd.DataFrame:
+    o = PKG.outcomes
+    return o[(o["study_id"] == study) & (o["outcome"] == outcome) & (o["analysis_use"] == "yes")]
+
+
+def test_study_sets_partition_the_trials():
+    liu, update = study_set(PKG, "liu"), study_set(PKG, "update")
+    assert len(liu) == 7 and len(update) == 3
+    assert not set(liu) & set(update)
+    assert sorted(liu + update) == sorted(study_set(PKG, "all"))
+    with pytest.raises(ValueError, match="unknown study set"):
+        study_set(PKG, "some")
+
+
+def test_combine_rule_adds_events_and_totals_of_all_active_arms():
+    table = comparison_table(PKG, "salt20", multiarm="combine", studies=["brave_aa1"])
+    rows = _arm_rows("brave_aa1", "salt20")
+    active = rows[rows["arm_id"] != "placebo"]
+    placebo = rows[rows["arm_id"] == "placebo"].iloc[0]
+    assert len(table) == 1
+    assert table.loc[0, "events_t"] == active["events"].sum()
+    assert table.loc[0, "n_t"] == active["total"].sum()
+    assert (table.loc[0, "events_c"], table.loc[0, "n_c"]) == (placebo["events"], placebo["total"])
+
+
+def test_split_rule_shares_the_placebo_group_without_double_counting():
+    table = comparison_table(PKG, "salt20", multiarm="split", studies=["allegro_2b3"])
+    rows = _arm_rows("allegro_2b3", "salt20")
+    placebo = rows[rows["arm_id"] == "placebo"].iloc[0]
+    assert len(table) == (rows["arm_id"] != "placebo").sum()
+    assert table["n_c"].sum() == placebo["total"]
+    assert table["events_c"].sum() == placebo["events"]
+    assert table["n_c"].max() - table["n_c"].min() <= 1
+
+
+def test_highest_rule_takes_the_highest_dose():
+    table = comparison_table(PKG, "salt20", multiarm="highest", studies=["thrive_aa1"])
+    assert table.loc[0, "arms"] == "CTP-543 12 mg BID"
+
+
+def test_licensed_rule_keeps_only_licensed_doses():
+    table = comparison_table(PKG, "salt20", multiarm="licensed", studies=["allegro_2b3", "thrive_aa1"])
+    assert list(table["arms"]) == ["Ritlecitinib 50 mg QD", "CTP-543 8 mg BID"]
+
+
+def test_unknown_multiarm_rule_is_an_error():
+    with pytest.raises(ValueError, match="unknown multi-arm rule"):
+        comparison_table(PKG, "salt20", multiarm="average")
+
+
+def test_reported_only_drops_derived_values():
+    every = comparison_table(PKG, "salt20", studies=study_set(PKG, "all"))
+    reported = comparison_table(PKG, "salt20", include_derived=False, studies=study_set(PKG, "all"))
+    assert (reported["status"] == "reported").all()
+    assert len(reported) < len(every)
+
+
+@pytest.mark.parametrize("rule", MULTIARM_RULES)
+def test_every_rule_gives_a_valid_analysis(rule):
+    a = analyse(PKG, "salt20", multiarm=rule, studies="all")
+    assert a.k >= 1
+    assert np.all(np.isfinite(a.table["yi"])) and np.all(a.table["vi"] > 0)
+
+
+def test_double_zero_trials_are_left_out_of_ratio_pools():
+    a = analyse(PKG, "ae_serious")
+    assert a.result is None
+    assert "LEO 124249 ointment phase 2a" in set(a.excluded["trial"])
+    assert "no information" in report.sentence(a)
+
+
+def test_single_trial_is_reported_not_pooled():
+    a = analyse(PKG, "salt50")
+    assert a.k == 1
+    assert not a.result.tau2_estimable and math.isnan(a.result.tau2)
+    assert "no pooling" in report.sentence(a)
+
+
+def test_no_data_says_so():
+    a = analyse(PKG, "salt90")
+    assert a.k == 0 and a.result is None
+    assert report.sentence(a).startswith("No trial")
+
+
+def test_sentence_numbers_come_from_the_result():
+    a = report.primary(PKG, "salt20", studies="all")
+    text = report.sentence(a)
+    assert f"{math.exp(a.result.estimate):.2f}" in text
+    assert f"{math.exp(a.result.ci_low):.2f}" in text
+    assert f"In {a.k} trials ({a.n_participants} participants)" in text
+
+
+def test_sensitivity_grid_covers_every_combination():
+    grid = report.sensitivity_grid(PKG, "salt20", studies="all")
+    expected = math.prod(len(v) for v in report.GRID.values())
+    assert len(grid) == expected
+    primary = grid[(grid["method"] == "REML") & (grid["ci"] == "hksj") & (grid["multiarm"] == "combine")
+                   & (grid["include_derived"] == "reported+derived") & (grid["timepoint"] == "primary")]
+    assert math.isclose(primary["estimate"].iloc[0], report.analysis_row(report.primary(PKG, "salt20", studies="all"))["estimate"])
+    # The HKSJ interval is never the same as the Wald interval here; the modified one is never narrower.
+    wide = grid.pivot_table(index=["method", "multiarm", "include_derived", "timepoint"], columns="ci", values="ci_low")
+    assert (wide["hksj-adhoc"] <= wide["z"] + 1e-12).all()
+
+
+def test_summary_of_findings_has_every_outcome():
+    sof = report.summary_of_findings(PKG)
+    assert list(sof["outcome"]) == list(report.OUTCOMES)
+    assert set(sof["certainty"]) <= {"high", "moderate", "low", "very low", "no evidence"}
+    layout = report.sof_layout(sof)
+    assert "Certainty" in layout.columns and len(layout) == len(sof)
+
+
+def test_reproduction_verdicts():
+    assert report._verdict({"ours": 5.28, "published": 5.28, "ours_ci_low": 1.0, "ours_ci_high": 9.0,
+                            "published_ci_low": 1.0, "published_ci_high": 9.0}, "OR")["verdict"].startswith("reproduced")
+    assert report._verdict({"ours": 5.28 * 1.06, "published": 5.28, "ours_ci_low": 1.0, "ours_ci_high": 9.0,
+                            "published_ci_low": 1.0, "published_ci_high": 9.0}, "OR")["verdict"] == "not reproduced"
+    assert report._verdict({"ours": float("nan"), "published": 5.28, "ours_ci_low": 1.0, "ours_ci_high": 9.0,
+                            "published_ci_low": 1.0, "published_ci_high": 9.0}, "OR")["verdict"].endswith("no data")
+    assert report.ci_overlap((1, 2), (1, 2), log=True) == pytest.approx(1.0)
+    assert report.ci_overlap((3, 4), (1, 2), log=False) == 0.0
+
+
+def test_reproduction_table_lists_every_published_effect():
+    table = report.reproduction_rows(PKG, search_grid=False)
+    effects = PKG.published[PKG.published["measure"].isin(["OR", "RR", "MD", "RD"])]
+    assert len(table) == len(effects)
+    assert len(report.reproduction_reasons(PKG, table)) == len(table)
+
+
+def test_totals_and_completeness():
+    totals = tables.totals_check(PKG)
+    assert totals.loc[0, "Ours"] == 7
+    assert totals.loc[1, "Ours"] <= totals.loc[1, "Liu et al. 2023"]
+    matrix = tables.completeness_matrix(PKG)
+    assert matrix.shape == (len(PKG.studies), len(tables.MATRIX_OUTCOMES))
+    assert set(np.unique(matrix.to_numpy())) <= set(tables.STATES)
+    assert matrix.loc["BRAVE-AA2", "SALT ≤ 20"].startswith("usable")
+
+
+def test_extraction_log_says_where_we_looked():
+    log = tables.not_found(PKG)
+    assert len(log) > 0
+    assert (log["where_we_looked"].str.len() > 10).all()
