@@ -12,7 +12,7 @@ export PYTHONHASHSEED := 0
 export SOURCE_DATE_EPOCH := 0
 export PYDEVD_DISABLE_FILE_VALIDATION := 1
 
-.PHONY: all book test test-lib test-notebooks test-book lint notebooks bench clean install
+.PHONY: all book test test-lib test-notebooks test-book test-site lint notebooks bench clean install
 
 all: book
 
@@ -30,14 +30,15 @@ book: $(STAMP)
 	$(BIN)/jupyter-book build . -W -n --keep-going
 	@echo "The book is at file://$(CURDIR)/_build/html/index.html"
 
-## make test: library tests, strict nbval on every notebook, and the book build.
-test: $(STAMP) lint test-lib test-notebooks test-book
+## make test: library tests, strict nbval on every notebook, the book build (warnings are errors),
+## and the website tested in headless Chromium (tests/website).
+test: $(STAMP) lint test-lib test-notebooks test-book test-site
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks chapters
 
 test-lib: $(STAMP)
-	$(BIN)/python -m pytest tests -q
+	$(BIN)/python -m pytest tests -q --ignore=tests/website
 
 test-notebooks: $(STAMP)
 	@test -n "$(NOTEBOOKS)" || { echo "no notebooks found under chapters/"; exit 1; }
@@ -45,6 +46,9 @@ test-notebooks: $(STAMP)
 		--nbval-current-env $(NOTEBOOKS)
 
 test-book: book
+
+test-site: $(STAMP)
+	$(BIN)/python -m pytest tests/website -q
 
 ## make notebooks: re-execute every notebook in place and store its outputs (run after changing code or data).
 notebooks: $(STAMP)
