@@ -453,8 +453,7 @@ def sof_layout(sof: pd.DataFrame) -> pd.DataFrame:
         rows.append({"Outcome": r.label, "№ of participants (studies)": participants,
                      "Relative effect (95% CI)": r.relative or "—", "Risk with placebo": r.control or "—",
                      "Risk difference with JAK inhibitor (95% CI)": r.absolute or "—",
-                     "Certainty": certainty + (" " + ",".join(letters) if letters else ""),
-                     "Plain-language statement": r.statement})
+                     "Certainty": certainty + (" " + ",".join(letters) if letters else "")})
     table = pd.DataFrame(rows)
     table.attrs["footnotes"] = [f"{chr(ord('a') + i)}. {n}" for i, n in enumerate(notes)]
     return table
