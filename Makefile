@@ -7,6 +7,8 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+# Build and tests run without network (loopback only) once the environment is installed.
+OFFLINE := scripts/offline
 NOTEBOOKS := $(sort $(wildcard chapters/*.ipynb))
 export PYTHONHASHSEED := 0
 export SOURCE_DATE_EPOCH := 0
@@ -27,7 +29,7 @@ install: $(STAMP)
 ## make book: build the website into _build/html, failing on any warning.
 book: $(STAMP)
 	rm -rf _build/html _build/.doctrees _build/jupyter_execute
-	$(BIN)/jupyter-book build . -W -n --keep-going
+	$(OFFLINE) $(BIN)/jupyter-book build . -W -n --keep-going
 	@echo "The book is at file://$(CURDIR)/_build/html/index.html"
 
 ## make test: library tests, strict nbval on every notebook, the book build (warnings are errors),
@@ -38,17 +40,17 @@ lint: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks chapters
 
 test-lib: $(STAMP)
-	$(BIN)/python -m pytest tests -q --ignore=tests/website
+	$(OFFLINE) $(BIN)/python -m pytest tests -q --ignore=tests/website
 
 test-notebooks: $(STAMP)
 	@test -n "$(NOTEBOOKS)" || { echo "no notebooks found under chapters/"; exit 1; }
-	$(BIN)/python -m pytest -q -p no:randomly --nbval --nbval-sanitize-with tests/nbval_sanitize.cfg \
+	$(OFFLINE) $(BIN)/python -m pytest -q -p no:randomly --nbval --nbval-sanitize-with tests/nbval_sanitize.cfg \
 		--nbval-current-env $(NOTEBOOKS)
 
 test-book: book
 
 test-site: $(STAMP)
-	$(BIN)/python -m pytest tests/website -q
+	$(OFFLINE) $(BIN)/python -m pytest tests/website -q
 
 ## make notebooks: re-execute every notebook in place and store its outputs (run after changing code or data).
 notebooks: $(STAMP)
