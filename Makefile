@@ -62,6 +62,7 @@ notebooks: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_book.py
 	$(BIN)/python benchmarks/bench_pooling.py
+	$(BIN)/python benchmarks/bench_site.py
 
 clean:
 	rm -rf _build .pytest_cache .ruff_cache .hypothesis
