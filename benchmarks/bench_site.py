@@ -29,8 +29,11 @@ def main() -> int:
     total = sum(p.stat().st_size for p in SITE.rglob("*") if p.is_file())
     print(f"Site size: {total / 1e6:.1f} MB in {sum(1 for p in SITE.rglob('*') if p.is_file())} files")
 
-    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(SITE))
-    handler.log_message = lambda *a, **k: None
+    class Quiet(http.server.SimpleHTTPRequestHandler):
+        def log_message(self, format, *args):  # noqa: A002
+            pass
+
+    handler = functools.partial(Quiet, directory=str(SITE))
     httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     threading.Thread(target=httpd.serve_forever, daemon=True).start()
     base = f"http://127.0.0.1:{httpd.server_address[1]}"
