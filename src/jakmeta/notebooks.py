@@ -10,19 +10,25 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 from pathlib import Path
 
 import nbformat
 from nbclient import NotebookClient
 
 VOLATILE_CELL_METADATA = ("execution", "collapsed", "scrolled")
+MEMORY_ADDRESS = re.compile(r"0x[0-9a-fA-F]{6,16}")
 
 
 def strip_volatile(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
-    """Remove metadata that changes from run to run (timestamps, UI state)."""
+    """Remove what changes from run to run: timestamps, UI state, memory addresses in reprs."""
     for cell in nb.cells:
         for key in VOLATILE_CELL_METADATA:
             cell.metadata.pop(key, None)
+        for out in cell.get("outputs", []):
+            text = out.get("data", {}).get("text/plain")
+            if isinstance(text, str):  # e.g. "<Styler at 0x7f...>": the same as nbval's sanitize rule
+                out["data"]["text/plain"] = MEMORY_ADDRESS.sub("0xADDRESS", text)
     nb.metadata.pop("widgets", None)
     return nb
 
