@@ -1,0 +1,122 @@
+"""The table-rendering helper: labels, missing values, number formats, alignment, determinism."""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from jakmeta.display import Table, column_label, format_number, relabel, show_table
+
+
+@pytest.fixture
+def frame() -> pd.DataFrame:
+    return pd.DataFrame({
+        "study_id": ["brave_aa1", "brave_aa2", None],
+        "events_t": [12.0, np.nan, 3.0],
+        "n_participants": pd.array([1710, None, 3], dtype="Int64"),
+        "ci_low": [0.1234, np.nan, -2.5],
+        "q_pvalue": [0.5, 0.0002, np.nan],
+        "note": ["long text", pd.NA, "x"],
+    }, index=[7, 8, 9])
+
+
+def test_no_index_and_human_labels(frame):
+    t = show_table(frame)
+    assert isinstance(t, Table)
+    assert t.header == ["Trial", "Events (JAK inhibitor)", "Participants", "95% CI lower", "p (Q)", "Note"]
+    html = t._repr_html_()
+    assert ">7<" not in html and ">8<" not in html  # no row index
+    assert "study_id" not in html and "n_participants" not in html
+
+
+def test_given_labels_win(frame):
+    t = show_table(frame, labels={"study_id": "Study", "note": "Comment"})
+    assert t.header[0] == "Study" and t.header[-1] == "Comment"
+
+
+@pytest.mark.parametrize("name, label", [
+    ("ci_high", "95% CI upper"), ("trial_name", "Trial"), ("tau2", "τ²"),
+    ("published_ci_low", "Published CI low"), ("mean_cfb_t", "Mean change from baseline (JAK inhibitor)"),
+    ("Already a Label", "Already a Label"), ("salt20_or", "Salt20 OR"),
+])
+def test_column_label(name, label):
+    assert column_label(name) == label
+
+
+def test_missing_values_become_the_missing_text(frame):
+    t = show_table(frame)
+    text, html = repr(t), t._repr_html_()
+    for bad in ("NaN", "nan", "<NA>", "None", "&lt;NA&gt;"):
+        assert bad not in text and bad not in html
+    assert t.cells[2][0] == "—" and t.cells[1][1] == "—" and t.cells[1][2] == "—"
+    assert show_table(frame, missing="not reported").cells[1][-1] == "not reported"
+
+
+def test_numbers(frame):
+    t = show_table(frame)
+    assert [r[1] for r in t.cells] == ["12", "—", "3"]            # integers without .0
+    assert [r[2] for r in t.cells] == ["1710", "—", "3"]
+    assert [r[3] for r in t.cells] == ["0.12", "—", "-2.50"]      # 2 decimals by default
+    assert [r[4] for r in t.cells] == ["0.500", "< 0.001", "—"]   # p-values
+    assert show_table(frame, decimals={"ci_low": 3}).cells[0][3] == "0.123"
+    assert show_table(frame, decimals=1).cells[0][3] == "0.1"
+    assert show_table(frame, decimals=1).cells[0][1] == "12"       # integral column stays integer
+    assert format_number(0.0031) == "0.0031" and format_number(-0.0) == "0.00"
+    assert format_number(float("inf")) == "∞" and format_number(np.int64(5)) == "5"
+
+
+def test_alignment_and_scroll_box(frame):
+    html = show_table(frame)._repr_html_()
+    assert html.startswith('<div class="jm-table-scroll"')
+    assert "overflow-x: auto" in html
+    assert re.search(r'<th class="jm-num" style="text-align: right;">Participants</th>', html)
+    assert re.search(r'<td class="jm-text" style="text-align: left;">brave_aa1</td>', html)
+
+
+def test_html_is_escaped_and_deterministic(frame):
+    frame.loc[7, "note"] = "a < b & c"
+    one, two = show_table(frame)._repr_html_(), show_table(frame.copy())._repr_html_()
+    assert one == two
+    assert "a &lt; b &amp; c" in one
+    assert "id=" not in one  # no random element ids
+
+
+def test_caption_index_and_series():
+    df = pd.DataFrame({"x": [1.5]}, index=pd.Index(["a"], name="trial"))
+    t = show_table(df, caption="Table 1", index=True)
+    assert t.header == ["Trial", "X"] and "<caption>Table 1</caption>" in t._repr_html_()
+    assert repr(t).splitlines()[0] == "Table 1"
+    assert show_table(pd.Series([1, 2], name="k")).header == ["Trials"]
+    assert show_table(pd.DataFrame({"x": [1]}, index=["r"]), index=True).header == ["", "X"]
+
+
+def test_text_repr_is_aligned(frame):
+    lines = repr(show_table(frame)).splitlines()
+    assert lines[0].startswith("Trial") and set(lines[1]) <= {"-", " "}
+    assert len(lines) == 2 + len(frame)
+
+
+def test_booleans_and_mixed_columns():
+    df = pd.DataFrame({"flag": [True, False], "value": [3.0, "not found"]})
+    t = show_table(df)
+    assert [r[0] for r in t.cells] == ["yes", "no"]
+    assert [r[1] for r in t.cells] == ["3", "not found"]
+    assert t.numeric == [False, False]
+
+
+def test_empty_frame_and_bad_input():
+    assert show_table(pd.DataFrame({"a": []})).cells == []
+    with pytest.raises(TypeError, match="DataFrame"):
+        show_table([1, 2])
+
+
+def test_relabel():
+    studies = pd.DataFrame({"study_id": ["brave_aa1"], "trial_name": ["BRAVE-AA1"]})
+    df = pd.DataFrame({"study_id": ["brave_aa1", "other"], "outcome": ["salt20", "zzz"]})
+    out = relabel(df, studies)
+    assert out["study_id"].tolist() == ["BRAVE-AA1", "other"]
+    assert out["outcome"].tolist() == ["SALT ≤ 20", "zzz"]
+    assert df["study_id"].tolist() == ["brave_aa1", "other"]  # input untouched
