@@ -28,8 +28,37 @@ def _where(name: str, index: tuple[int, ...] | int) -> str:
     return f"{name}[{index}]"
 
 
+def _refuse_non_numbers(name: str, values: object) -> None:
+    """Refuse text and booleans, which numpy would silently turn into numbers ("1" → 1.0,
+    True → 1.0): a column read as text or a mask passed by mistake must not be pooled."""
+    if isinstance(values, (str, bytes)):
+        raise ValueError(f"{name} must be a sequence of numbers, not text; got {values!r}")
+    try:
+        raw = np.asarray(values)
+    except (TypeError, ValueError):
+        return  # ragged input: the float conversion below reports it
+    if raw.dtype.kind == "b":
+        raise ValueError(f"{name} must be a sequence of numbers, not booleans (True/False); got {values!r}")
+    if raw.dtype.kind in "USV":
+        first = raw.ravel()[0] if raw.size else raw
+        raise ValueError(
+            f"{name} must be a sequence of numbers, not text; got {first!r} (convert the column with float() or "
+            "pandas.to_numeric first)"
+        )
+    if raw.dtype.kind == "O":
+        for pos, item in enumerate(raw.ravel()):
+            if isinstance(item, (str, bytes, bool, np.bool_)):
+                kind = "booleans" if isinstance(item, (bool, np.bool_)) else "text"
+                idx = np.unravel_index(pos, raw.shape)
+                where = _where(name, tuple(int(i) for i in idx))
+                raise ValueError(f"{where} = {item!r}: {name} must be a sequence of numbers, not {kind}")
+
+
 def as_vector(name: str, values: object) -> np.ndarray:
-    """Return ``values`` as a 1-D float array; raise ValueError if it is not numeric or not 1-D."""
+    """Return ``values`` as a 1-D float array; raise ValueError if it is not numeric or not 1-D.
+
+    Text ("1.2") and booleans are refused although numpy would convert them."""
+    _refuse_non_numbers(name, values)
     try:
         arr = np.asarray(values, dtype=float)
     except (TypeError, ValueError) as exc:
@@ -40,7 +69,8 @@ def as_vector(name: str, values: object) -> np.ndarray:
 
 
 def as_matrix(name: str, values: object) -> np.ndarray:
-    """Return ``values`` as a 2-D float array (one meta-analysis per row)."""
+    """Return ``values`` as a 2-D float array (one meta-analysis per row); text and booleans are refused."""
+    _refuse_non_numbers(name, values)
     try:
         arr = np.asarray(values, dtype=float)
     except (TypeError, ValueError) as exc:
