@@ -112,11 +112,11 @@ def _set(file: str, predicate, column: str, value: Callable[[dict[str, str]], st
     return corrupt
 
 
-def _duplicate_row(file: str, predicate):
+def _duplicate_row(file: str, predicate, **changes: str):
     def corrupt(directory: Path) -> int:
         rows = _read(directory / file)
         i = _first(rows, predicate)
-        rows.append(dict(rows[i]))
+        rows.append(dict(rows[i], **changes))
         _write(directory / file, rows)
         return len(rows) + 1
     return corrupt
@@ -169,7 +169,7 @@ CORRUPTIONS = [
      "outcomes.csv", "total", "randomised"),
     ("negative_sd", _continuous_value("sd", "-4.2"), "outcomes.csv", "sd", "below the minimum"),
     ("zero_sd", _continuous_value("sd", "0"), "outcomes.csv", "sd", "SD must be > 0"),
-    ("text_in_sd", _continuous_value("sd", "about 20"), "outcomes.csv", "sd", "expected number"),
+    ("text_in_sd", _continuous_value("sd", "about 20"), "outcomes.csv", "sd", "not a number"),
     ("mean_outside_its_ci", _continuous_value("ci_low", "5", ci_high="9"), "outcomes.csv", "ci_low", "does not contain"),
     ("unknown_study_in_outcomes", _set("outcomes.csv", ANY, "study_id", "no_such_trial"),
      "outcomes.csv", "arm_id", "unknown arms reference"),
@@ -179,7 +179,7 @@ CORRUPTIONS = [
      "outcomes.csv", "arm_id", "unknown arms reference"),
     ("duplicate_arm", _duplicate_row("arms.csv", ANY), "arms.csv", "arm_id", "duplicate key"),
     ("duplicate_study", _duplicate_row("studies.csv", ANY), "studies.csv", "study_id", "duplicate"),
-    ("duplicate_used_outcome", _duplicate_row("outcomes.csv", USED_BINARY),
+    ("duplicate_used_outcome", _duplicate_row("outcomes.csv", USED_BINARY, source="liu2023"),
      "outcomes.csv", "analysis_use", "duplicate arm x outcome x time point"),
     ("missing_source", _set("outcomes.csv", ANY, "source", ""),
      "outcomes.csv", "source", "missing value"),
