@@ -8,6 +8,7 @@ timestamps in the image metadata, so that the same data give the same picture by
 from __future__ import annotations
 
 import math
+import textwrap
 
 import matplotlib as mpl
 import matplotlib.pyplot as plt
@@ -42,75 +43,330 @@ def use_book_style() -> None:
 
 
 def _fmt(value: float, measure: str) -> str:
-    return f"{math.exp(value):.2f}" if measure in RATIO_MEASURES else f"{value:.2f}"
+    text = f"{math.exp(value):.2f}" if measure in RATIO_MEASURES else f"{value:.2f}"
+    return text.replace("-", "−")  # a typographic minus, as on the axis
+
+
+def _fmt_p(p: float) -> str:
+    return "p < 0.001" if p < 0.001 else f"p = {p:.3f}" if p < 0.01 else f"p = {p:.2f}"
+
+
+def _fmt_count(value) -> str:
+    if value is None or (isinstance(value, float) and not math.isfinite(value)) or pd.isna(value):
+        return "—"
+    v = float(value)
+    return str(int(round(v))) if v.is_integer() else f"{v:.1f}"
+
+
+#: RoB 2 domains in the order of the traffic-light plot and robvis (Sterne et al. 2019).
+ROB_DOMAINS = ("D1_randomisation", "D2_deviations", "D3_missing_data", "D4_measurement", "D5_selection",
+               "overall")
+ROB_DOMAIN_NAMES = {
+    "D1_randomisation": "randomisation process", "D2_deviations": "deviations from intended interventions",
+    "D3_missing_data": "missing outcome data", "D4_measurement": "measurement of the outcome",
+    "D5_selection": "selection of the reported result", "overall": "overall",
+}
+METHOD_NAMES = {
+    "REML": "random effects, τ² by REML", "DL": "random effects, τ² by DerSimonian-Laird",
+    "PM": "random effects, τ² by Paule-Mandel", "SJ": "random effects, τ² by Sidik-Jonkman",
+    "HE": "random effects, τ² by Hedges", "ML": "random effects, τ² by maximum likelihood",
+    "EB": "random effects, τ² by empirical Bayes", "FE": "common effect, inverse variance",
+    "MH": "common effect, Mantel-Haenszel", "Peto": "common effect, Peto", "PETO": "common effect, Peto",
+}
+CI_NAMES = {"hksj": "Hartung-Knapp-Sidik-Jonkman", "wald": "Wald (normal)", "z": "Wald (normal)",
+            "hksj-adhoc": "Hartung-Knapp-Sidik-Jonkman with ad hoc correction", "kr": "Kenward-Roger",
+            "pl": "profile likelihood"}
+
+
+def rob_judgements(rob: pd.DataFrame | None, study_ids, outcome: str | None = None) -> dict:
+    """``{study_id: {domain: judgement}}`` from ``data/risk_of_bias.csv`` rows. A row whose
+    ``outcome_scope`` names ``outcome`` wins over an ``all outcomes`` row; missing cells are
+    ``not_assessed``."""
+    out = {sid: dict.fromkeys(ROB_DOMAINS, "not_assessed") for sid in study_ids}
+    if rob is None or len(rob) == 0:
+        return out
+    rows = rob[rob["study_id"].isin(list(study_ids))]
+    if "outcome_scope" in rows.columns:
+        scope = rows["outcome_scope"].astype(str).str.lower()
+        specific = scope.str.contains(str(outcome).lower(), regex=False) if outcome else scope != scope
+        rows = rows.assign(_rank=np.where(specific, 0, np.where(scope.str.startswith("all"), 1, 2)))
+        rows = rows[rows["_rank"] < 2].sort_values("_rank", kind="stable")
+    for r in rows.itertuples():
+        if r.domain in ROB_DOMAINS and out[r.study_id].get(r.domain) == "not_assessed":
+            out[r.study_id][r.domain] = r.judgement if r.judgement in JUDGEMENT_COLOURS else "not_assessed"
+    return out
+
+
+def _arm_columns(table: pd.DataFrame) -> str | None:
+    if {"events_t", "n_t", "events_c", "n_c"} <= set(table.columns):
+        return "binary"
+    if {"mean_t", "sd_t", "n_t", "mean_c", "sd_c", "n_c"} <= set(table.columns):
+        return "continuous"
+    return None
+
+
+def forest_alt_text(table: pd.DataFrame, result, measure: str, *, title: str = "", level: float = 0.95) -> str:
+    """A description of a forest plot for screen readers, computed from the same numbers."""
+    z = stats.norm.ppf(0.5 + level / 2)
+    name = MEASURE_NAMES.get(measure, measure).split(" (")[0].lower()
+    parts = [f"Forest plot{': ' + title if title else ''}. {len(table)} comparison(s), {name} with "
+             f"{int(round(level * 100))}% confidence intervals."]
+    for row in table.itertuples():
+        se = math.sqrt(row.vi)
+        parts.append(f"{row.trial}: {_fmt(row.yi, measure)} ({_fmt(row.yi - z * se, measure)} to "
+                     f"{_fmt(row.yi + z * se, measure)}).")
+    if result is not None and len(table) > 1:
+        parts.append(f"Pooled: {_fmt(result.estimate, measure)} ({_fmt(result.ci_low, measure)} to "
+                     f"{_fmt(result.ci_high, measure)}); I² = {result.i2:.0f}%.")
+        if np.isfinite(getattr(result, "pi_low", np.nan)) and len(table) >= 3:
+            parts.append(f"Prediction interval {_fmt(result.pi_low, measure)} to {_fmt(result.pi_high, measure)}.")
+    return " ".join(parts)
 
 
 def forest_plot(table: pd.DataFrame, result, measure: str, *, title: str = "",
                 labels: tuple[str, str] = ("Favours placebo", "Favours JAK inhibitor"),
-                level: float = 0.95, higher_is_better: bool = True) -> Figure:
-    """Forest plot: each comparison's estimate and CI (box area ~ weight), the pooled diamond,
-    and the prediction interval as a line through the diamond.
+                level: float = 0.95, higher_is_better: bool = True,
+                rob: pd.DataFrame | None = None, outcome: str | None = None,
+                arm_names: tuple[str, str] = ("JAK inhibitor", "Placebo"),
+                show_arms: bool = True) -> Figure:
+    """Forest plot laid out as Cochrane's RevMan and robvis do: per trial, the arm data (events and
+    total, or mean, SD and N, per arm), the weight, the estimate and CI as text, the estimate as a
+    box (area ~ weight) with its CI, and, when ``rob`` is given, the RoB 2 judgements per domain
+    and overall as coloured dots with symbols (+ low, − some concerns, × high, ? not assessed).
+    Under the trials: the pooled estimate (diamond), the prediction interval as its own row, and
+    heterogeneity (τ², Q with df and p, I²) and the test for the overall effect as text.
 
-    ``table`` has columns ``trial, yi, vi`` (log scale for OR/RR); ``result`` is a
-    :class:`jakmeta.pooling.PoolResult` (or None when nothing can be pooled).
+    ``table`` has columns ``trial, yi, vi`` (log scale for OR/RR) and, for the arm columns,
+    ``events_t, n_t, events_c, n_c`` or ``mean_t, sd_t, n_t, mean_c, sd_c, n_c`` (as made by
+    :func:`jakmeta.analysis.comparison_table`) and ``study_id`` to match ``rob`` (the rows of
+    ``data/risk_of_bias.csv``; ``outcome`` picks outcome-specific judgements). ``result`` is a
+    :class:`jakmeta.pooling.PoolResult` or None when nothing can be pooled. The figure's
+    description for screen readers is in ``fig.alt_text`` (see :func:`forest_alt_text`).
+    Layout follows RevMan 5 and robvis :cite:`mcguinness2021robvis`.
     """
     use_book_style()
+    table = table.reset_index(drop=True)
     k = len(table)
     z = stats.norm.ppf(0.5 + level / 2)
     yi = table["yi"].to_numpy(float)
     se = np.sqrt(table["vi"].to_numpy(float))
     lo, hi = yi - z * se, yi + z * se
-    null = 1.0 if measure in RATIO_MEASURES else 0.0
-    weights = (np.asarray(result.weights, float) if result is not None and k > 1
-               else np.full(k, 100.0 / max(k, 1)))
+    ratio = measure in RATIO_MEASURES
+    tr = np.exp if ratio else (lambda x: x)
+    null = 1.0 if ratio else 0.0
     show_pool = result is not None and k > 1
-    rows = k + (2 if show_pool else 0)
-    fig, ax = plt.subplots(figsize=(9.5, 1.9 + 0.42 * rows))
-    positions = np.arange(k, 0, -1) + (1.5 if show_pool else 0)
-    sizes = 30 + 250 * weights / max(weights.max(), 1e-9)
-    tr = np.exp if measure in RATIO_MEASURES else (lambda x: x)
-    ax.hlines(positions, tr(lo), tr(hi), color=PALETTE["black"], lw=1.2)
-    ax.scatter(tr(yi), positions, s=sizes, marker="s", color=PALETTE["blue"], zorder=3)
-    text_x = 1.02
-    for p, name, y, low, high, w in zip(positions, table["trial"], yi, lo, hi, weights, strict=True):
-        ax.annotate(name, (-0.02, p), xycoords=("axes fraction", "data"), ha="right", va="center")
-        ax.annotate(f"{_fmt(y, measure)} [{_fmt(low, measure)}, {_fmt(high, measure)}]   {w:5.1f} %",
-                    (text_x, p), xycoords=("axes fraction", "data"), ha="left", va="center",
-                    family="DejaVu Sans Mono", fontsize=9)
-    ax.annotate(f"{measure} [{int(level * 100)}% CI]   weight", (text_x, rows + 0.65),
-                xycoords=("axes fraction", "data"), ha="left", va="center", fontsize=9, weight="bold")
+    weights = (np.asarray(result.weights, float) if show_pool else np.full(k, 100.0 / max(k, 1)))
+    pi_ok = (show_pool and k >= 3 and np.isfinite(getattr(result, "pi_low", np.nan))
+             and np.isfinite(getattr(result, "pi_high", np.nan)))
+    kind = _arm_columns(table) if show_arms else None
+    show_rob = rob is not None and "study_id" in table.columns
+    fs = 9  # font size of the table part
+
+    # ---- columns, left to right (width in inches, alignment)
+    name_w = 2.3
+    arm_cols = {"binary": [("events", "Events"), ("n", "Total")],
+                "continuous": [("mean", "Mean"), ("sd", "SD"), ("n", "N")]}.get(kind, [])
+    arm_w = 0.62
+    cols = [("name", name_w, "left")]
+    for arm in ("t", "c"):
+        cols += [(f"{key}_{arm}", arm_w, "right") for key, _ in arm_cols]
+    cols += [("weight", 0.72, "right"), ("estimate", 1.75, "right"), ("gap", 0.2, "left"),
+             ("plot", 3.0, "center"), ("gap2", 0.15, "left")]
+    if show_rob:
+        cols += [(dom, 0.26, "center") for dom in ROB_DOMAINS]
+    cols += [("end", 0.15, "left")]
+    width = sum(w for _, w, _ in cols)
+    left_edge, x = {}, 0.1
+    for key, w, _ in cols:
+        left_edge[key] = x
+        x += w
+    width += 0.2
+
+    # ---- rows, top to bottom (y in data units, one per row)
+    header_rows = 2 if (arm_cols or show_rob) else 1
+    trial_rows = [header_rows + i for i in range(k)]
+    pooled_row = header_rows + k + 0.4 if show_pool else None
+    pi_row = pooled_row + 1 if show_pool else None
+    last_row = pi_row if show_pool else header_rows + k - 1
+    row_h = 0.3
+    names = ["\n".join(textwrap.wrap(str(n), 30, break_long_words=True)[:2]) for n in table["trial"]]
+    # row positions in data units; a wrapped name gets a little more room
+    pos, shift = {}, 0.0
+    for i, r in enumerate(trial_rows):
+        wrapped = "\n" in names[i]
+        pos[r] = r + shift + (0.175 if wrapped else 0.0)
+        shift += 0.35 if wrapped else 0.0
+    if show_pool:
+        pooled_row, pi_row = pooled_row + shift, pi_row + shift
+    last_row += shift
+    het_lines = []
+    if show_pool:
+        method = METHOD_NAMES.get(result.method, result.method)
+        ci_name = CI_NAMES.get(str(result.ci).lower(), str(result.ci))
+        het_lines.append(f"Model: {method}; {int(round(level * 100))}% CI by {ci_name}.")
+        tau2 = (f"τ² = {result.tau2:.2f}" if getattr(result, "tau2_estimable", True) and np.isfinite(result.tau2)
+                else "τ² = 0 (common-effect model)")
+        het_lines.append(f"Heterogeneity: {tau2}; Q = {result.q:.2f}, df = {result.q_df} "
+                         f"({_fmt_p(result.q_pvalue)}); I² = {result.i2:.0f}%")
+        df = getattr(result, "df", float("nan"))
+        stat = (f"t = {result.statistic:.2f}, df = {df:g}" if np.isfinite(df)
+                else f"z = {result.statistic:.2f}").replace("-", "−")
+        het_lines.append(f"Test for overall effect: {stat} ({_fmt_p(result.pvalue)})")
+    if show_rob:
+        het_lines.append("Risk of bias (RoB 2): " + "; ".join(
+            f"D{i + 1} {ROB_DOMAIN_NAMES[d]}" for i, d in enumerate(ROB_DOMAINS[:5])) + "; O overall.")
+        het_lines.append("Judgements: + low, − some concerns, × high, ? not assessed.")
+    top_in = 0.45 if title else 0.15
+    axis_in = 0.8  # tick labels, favours labels, axis label
+    text_in = 0.2 * len(het_lines) + 0.1
+    plot_h = (last_row + 1.2) * row_h
+    height = top_in + plot_h + axis_in + text_in
+    fig = plt.figure(figsize=(width, height))
+    ax = fig.add_axes((left_edge["plot"] / width, (axis_in + text_in) / height,
+                       3.0 / width, plot_h / height))
+    ax.set_ylim(last_row + 0.6, -0.6)
+
+    def cell(key: str, y: float, text: str, *, bold: bool = False, size: float = fs, color: str = "black",
+             mono: bool = False):
+        _, w, align = next(c for c in cols if c[0] == key)
+        xl = left_edge[key]
+        xpos = {"left": xl, "right": xl + w - 0.05, "center": xl + w / 2}[align]
+        ax.annotate(text, (xpos / width, y), xycoords=("figure fraction", "data"), ha=align, va="center",
+                    fontsize=size, weight="bold" if bold else "normal", color=color, annotation_clip=False,
+                    family="DejaVu Sans Mono" if mono else "DejaVu Sans")
+
+    def spanning(first: str, last: str, y: float, text: str):
+        xl = left_edge[first]
+        xr = left_edge[last] + next(c for c in cols if c[0] == last)[1]
+        ax.annotate(text, ((xl + xr) / 2 / width, y), xycoords=("figure fraction", "data"), ha="center",
+                    va="center", fontsize=fs, weight="bold", annotation_clip=False)
+
+    # ---- header
+    h1, h2 = (0, 1) if header_rows == 2 else (0, 0)
+    cell("name", h2, "Trial", bold=True)
+    if arm_cols:
+        for arm, label in zip(("t", "c"), arm_names, strict=True):
+            spanning(f"{arm_cols[0][0]}_{arm}", f"{arm_cols[-1][0]}_{arm}", h1, label)
+            for key, head in arm_cols:
+                cell(f"{key}_{arm}", h2, head, bold=True)
+    cell("weight", h2, "Weight", bold=True)
+    cell("estimate", h2, f"{measure} [{int(round(level * 100))}% CI]", bold=True)
+    if show_rob:
+        spanning(ROB_DOMAINS[0], ROB_DOMAINS[-1], h1, "Risk of bias")
+        for i, dom in enumerate(ROB_DOMAINS):
+            cell(dom, h2, "O" if dom == "overall" else f"D{i + 1}", bold=True, size=8)
+    blend = mpl.transforms.blended_transform_factory(fig.transFigure, ax.transData)
+    ax.add_line(plt.Line2D([0.1 / width, (width - 0.1) / width], [h2 + 0.5] * 2, transform=blend,
+                           color=PALETTE["grey"], lw=0.6, clip_on=False))
+
+    # ---- trials
+    judgements = rob_judgements(rob, list(table["study_id"]), outcome) if show_rob else {}
+    for i, r in enumerate(trial_rows):
+        y = pos[r]
+        row = table.iloc[i]
+        cell("name", y, names[i])
+        for key, _ in arm_cols:
+            for arm in ("t", "c"):
+                value = row.get(f"{key}_{arm}")
+                text = (_fmt_count(value) if key in ("events", "n")
+                        else ("—" if pd.isna(value) else f"{float(value):.1f}".replace("-", "−")))
+                cell(f"{key}_{arm}", y, text)
+        cell("weight", y, f"{weights[i]:.1f}%")
+        cell("estimate", y, f"{_fmt(yi[i], measure)} [{_fmt(lo[i], measure)}, {_fmt(hi[i], measure)}]")
+        if show_rob:
+            for dom in ROB_DOMAINS:
+                j = judgements.get(row["study_id"], {}).get(dom, "not_assessed")
+                xl = left_edge[dom] + 0.13
+                ax.scatter([xl / width], [y], s=95, color=JUDGEMENT_COLOURS[j], edgecolor="black", lw=0.4,
+                           transform=blend, clip_on=False, zorder=4)
+                ax.annotate(JUDGEMENT_SYMBOLS[j], (xl / width, y), xycoords=("figure fraction", "data"),
+                            ha="center", va="center", fontsize=7.5, weight="bold", annotation_clip=False,
+                            zorder=5)
+
+    # ---- x range: every CI and the null, clipped to a readable span; arrows mark clipped CIs
+    ends = [tr(lo), tr(hi), [null]]
+    if show_pool:
+        ends += [[tr(result.ci_low), tr(result.ci_high)]]
+        if pi_ok:
+            ends += [[tr(result.pi_low), tr(result.pi_high)]]
+    values = np.concatenate([np.asarray(e, float).ravel() for e in ends])
+    values = values[np.isfinite(values)]
+    xmin, xmax = float(values.min()), float(values.max())
+    if ratio:
+        xmin, xmax = max(xmin, 1e-3), min(xmax, 1e3)
+        xmin, xmax = xmin / 1.3, xmax * 1.3
+    else:
+        span = (xmax - xmin) or 1.0
+        xmin, xmax = xmin - 0.05 * span, xmax + 0.05 * span
+    ax.set_xlim(xmin, xmax)
+    if ratio:
+        ax.set_xscale("log")
+        ax.xaxis.set_major_locator(mpl.ticker.LogLocator(base=10, subs=(1.0,), numticks=12))
+        ax.xaxis.set_minor_locator(mpl.ticker.NullLocator())
+        ax.xaxis.set_major_formatter(mpl.ticker.FuncFormatter(lambda v, _: f"{v:g}"))
+
+    def clipped_line(y, low, high, **kw):
+        a, b = max(low, xmin), min(high, xmax)
+        ax.hlines(y, a, b, **kw)
+        if low < xmin:
+            ax.plot([xmin], [y], marker="<", color=kw.get("color", "black"), ms=5, clip_on=False)
+        if high > xmax:
+            ax.plot([xmax], [y], marker=">", color=kw.get("color", "black"), ms=5, clip_on=False)
+
+    ys = np.array([pos[r] for r in trial_rows])
+    sizes = 20 + 160 * weights / max(weights.max(), 1e-9)
+    for y, a, b in zip(ys, tr(lo), tr(hi), strict=True):
+        clipped_line(y, a, b, color=PALETTE["black"], lw=1.1)
+    ax.scatter(np.clip(tr(yi), xmin, xmax), ys, s=sizes, marker="s", color=PALETTE["blue"], zorder=3)
+    null_bottom = (pi_row + 0.5) if show_pool else (ys.max() + 0.5)
+    ax.vlines(null, h2 + 0.5, null_bottom, color=PALETTE["grey"], lw=0.9, zorder=1)
+
+    # ---- pooled diamond, prediction interval row, heterogeneity
     if show_pool:
         est, cl, ch = result.estimate, result.ci_low, result.ci_high
-        diamond_y = 0.8
-        ax.fill([tr(cl), tr(est), tr(ch), tr(est)],
-                [diamond_y, diamond_y + 0.3, diamond_y, diamond_y - 0.3], color=PALETTE["vermillion"], zorder=3)
-        if k >= 3 and np.isfinite(result.pi_low) and np.isfinite(result.pi_high):
-            ax.hlines(diamond_y, tr(result.pi_low), tr(result.pi_high), color=PALETTE["vermillion"],
-                      lw=1.5, linestyles=(0, (4, 2)), zorder=2, label="95% prediction interval")
-            ax.legend(loc="upper left", bbox_to_anchor=(0.0, -0.30 * 4 / max(rows, 4)), frameon=False, fontsize=8)
-        name = f"Pooled ({result.method}, {result.ci.upper()})"
-        ax.annotate(name, (-0.02, diamond_y), xycoords=("axes fraction", "data"), ha="right",
-                    va="center", weight="bold")
-        ax.annotate(f"{_fmt(est, measure)} [{_fmt(cl, measure)}, {_fmt(ch, measure)}]",
-                    (text_x, diamond_y), xycoords=("axes fraction", "data"), ha="left", va="center",
-                    family="DejaVu Sans Mono", fontsize=9, weight="bold")
-    ax.axvline(null, color=PALETTE["grey"], lw=1, ls="-", zorder=1)
-    if measure in RATIO_MEASURES:
-        ax.set_xscale("log")
-        ax.xaxis.set_major_formatter(mpl.ticker.FuncFormatter(lambda v, _: f"{v:g}"))
+        cell("name", pooled_row, f"Pooled ({int(round(level * 100))}% CI)", bold=True)
+        if kind == "binary":
+            for arm in ("t", "c"):
+                cell(f"events_{arm}", pooled_row, _fmt_count(table[f"events_{arm}"].sum()), bold=True)
+                cell(f"n_{arm}", pooled_row, _fmt_count(table[f"n_{arm}"].sum()), bold=True)
+        elif kind == "continuous":
+            for arm in ("t", "c"):
+                cell(f"n_{arm}", pooled_row, _fmt_count(table[f"n_{arm}"].sum()), bold=True)
+        cell("weight", pooled_row, "100.0%", bold=True)
+        cell("estimate", pooled_row, f"{_fmt(est, measure)} [{_fmt(cl, measure)}, {_fmt(ch, measure)}]", bold=True)
+        ax.fill([max(tr(cl), xmin), tr(est), min(tr(ch), xmax), tr(est)],
+                [pooled_row, pooled_row - 0.32, pooled_row, pooled_row + 0.32],
+                color=PALETTE["vermillion"], zorder=3)
+        cell("name", pi_row, f"Prediction interval ({int(round(level * 100))}%)")
+        if pi_ok:
+            cell("estimate", pi_row, f"[{_fmt(result.pi_low, measure)}, {_fmt(result.pi_high, measure)}]")
+            clipped_line(pi_row, tr(result.pi_low), tr(result.pi_high), color=PALETTE["vermillion"], lw=2.2)
+            for end in (tr(result.pi_low), tr(result.pi_high)):
+                if xmin <= end <= xmax:
+                    ax.vlines(end, pi_row - 0.18, pi_row + 0.18, color=PALETTE["vermillion"], lw=1.5)
+        else:
+            cell("estimate", pi_row, "not estimated (k < 3)", size=8, color=PALETTE["grey"])
+
+    # ---- axes, favours labels, texts below
     ax.set_yticks([])
-    ax.spines["left"].set_visible(False)
-    ax.set_ylim(0.2, rows + 1.0)
-    ax.set_xlabel(f"{MEASURE_NAMES.get(measure, measure)} ({'log scale' if measure in RATIO_MEASURES else 'JAK inhibitor minus placebo'})")
+    for side in ("left", "right", "top"):
+        ax.spines[side].set_visible(False)
+    ax.spines["bottom"].set_bounds(xmin, xmax)
+    ax.tick_params(axis="x", labelsize=8.5)
+    ax.set_xlabel(f"{MEASURE_NAMES.get(measure, measure)} ({'log scale' if ratio else 'JAK inhibitor minus placebo'})",
+                  fontsize=9, labelpad=16)
     left, right = labels if higher_is_better else labels[::-1]
-    ax.annotate(f"← {left}  ", (null, 1.0), xycoords=("data", "axes fraction"), ha="right", va="bottom",
-                fontsize=8, color=PALETTE["grey"], annotation_clip=False)
-    ax.annotate(f"  {right} →", (null, 1.0), xycoords=("data", "axes fraction"), ha="left", va="bottom",
-                fontsize=8, color=PALETTE["grey"], annotation_clip=False)
+    for text, ha in ((f"← {left}", "right"), (f"{right} →", "left")):
+        ax.annotate(text, (null, 0), xycoords=("data", "axes fraction"), xytext=(-4 if ha == "right" else 4, -22),
+                    textcoords="offset points", ha=ha, va="top", fontsize=8, color="#404040",
+                    annotation_clip=False)
+    for i, line in enumerate(het_lines):
+        ax.annotate(line, (0.1 / width, (text_in - 0.12 - 0.2 * i) / height), xycoords="figure fraction",
+                    ha="left", va="center", fontsize=8.5, annotation_clip=False)
     if title:
-        ax.set_title(title, loc="left", pad=18)
-    fig.subplots_adjust(left=0.30, right=0.60, top=1 - 0.75 / fig.get_figheight(),
-                        bottom=0.95 / fig.get_figheight())
+        ax.annotate(title, (0.1 / width, 1 - 0.22 / height), xycoords="figure fraction", ha="left",
+                    va="center", fontsize=11, weight="bold", annotation_clip=False)
+    fig.alt_text = forest_alt_text(table, result, measure, title=title, level=level)
     return fig
 
 
