@@ -11,4 +11,4 @@ One module per concept:
 - :mod:`jakmeta.cli`      ``python -m jakmeta ...``
 """
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"
