@@ -100,49 +100,86 @@ def test_no_data_says_so():
     assert report.sentence(a).startswith("No trial")
 
 
-def test_sentence_numbers_come_from_the_result():
-    a = report.primary(PKG, "salt20", studies="all")
+def test_sentence_numbers_come_from_the_headline():
+    from jakmeta.fewstudies import headline
+
+    a = report.primary(PKG, "salt20")
     text = report.sentence(a)
-    assert f"{math.exp(a.result.estimate):.2f}" in text
-    assert f"{math.exp(a.result.ci_low):.2f}" in text
-    assert f"In {a.k} trials ({a.n_participants} participants)" in text
+    h = headline(a)
+    assert f"{math.exp(h.estimate):.2f}" in text
+    assert f"{math.exp(h.ci_low):.2f}" in text
+    assert f"In {a.n_trials} trials ({a.n_participants:,} participants)" in text
 
 
-def test_sensitivity_grid_covers_every_combination():
+def test_split_rule_keeps_the_placebo_risk_and_counts_trials():
+    a = analyse(PKG, "salt20", multiarm="split", studies="all")
+    assert a.n_trials < a.k
+    for _, group in a.table.groupby("study_id"):
+        risks = group["events_c"] / group["n_c"]
+        whole = group["events_c"].sum() / group["n_c"].sum()
+        # each share's risk is within one event of the whole group's risk
+        assert (abs(risks - whole) * group["n_c"] <= 1).all()
+
+
+def test_sensitivity_grid_covers_every_combination_and_counts_distinct_ones():
     grid = report.sensitivity_grid(PKG, "salt20", studies="all")
     expected = math.prod(len(v) for v in report.GRID.values())
     assert len(grid) == expected
+    assert 0 < grid["distinct"].sum() < len(grid)
+    dup = grid[~grid["distinct"]].iloc[0]
+    first = grid.loc[dup["same_as"]]
+    assert first["distinct"] and math.isclose(first["ci_low"], dup["ci_low"], rel_tol=1e-12)
     primary = grid[(grid["method"] == "REML") & (grid["ci"] == "hksj") & (grid["multiarm"] == "combine")
-                   & (grid["include_derived"] == "reported+derived") & (grid["timepoint"] == "primary")]
-    assert math.isclose(primary["estimate"].iloc[0], report.analysis_row(report.primary(PKG, "salt20", studies="all"))["estimate"])
-    # The HKSJ interval is never the same as the Wald interval here; the modified one is never narrower.
-    wide = grid.pivot_table(index=["method", "multiarm", "include_derived", "timepoint"], columns="ci", values="ci_low")
+                   & (grid["include_derived"] == "reported+derived") & (grid["timepoint"] == "primary")
+                   & (grid["exclude_caveats"] == "caveat rows out") & (grid["basis"] == "observed")]
+    assert math.isclose(primary["estimate"].iloc[0], report.analysis_row(report.primary(PKG, "salt20"))["estimate"])
+    wide = grid.pivot_table(index=["method", "multiarm", "include_derived", "timepoint", "exclude_caveats", "basis"],
+                            columns="ci", values="ci_low")
     assert (wide["hksj-adhoc"] <= wide["z"] + 1e-12).all()
 
 
-def test_summary_of_findings_has_every_outcome():
+def test_nejm_basis_swaps_observed_counts_for_estimated_percentages():
+    from jakmeta.sensitivity import nejm_package
+
+    observed = comparison_table(PKG, "salt20", studies=["brave_aa1"])
+    nejm = comparison_table(nejm_package(PKG), "salt20", studies=["brave_aa1"])
+    assert len(observed) == len(nejm) == 1
+    assert nejm.loc[0, "events_c"] != observed.loc[0, "events_c"] or nejm.loc[0, "events_t"] != observed.loc[0, "events_t"]
+
+
+def test_summary_of_findings_has_every_outcome_and_the_drug_rows():
     sof = report.summary_of_findings(PKG)
-    assert list(sof["outcome"]) == list(report.OUTCOMES)
-    assert set(sof["certainty"]) <= {"high", "moderate", "low", "very low", "no evidence"}
+    assert [o for o in sof["row"] if o in report.OUTCOMES] == list(report.OUTCOMES)
+    assert {"salt20_baricitinib_4mg", "salt20_baricitinib_2mg", "salt20_ritlecitinib_50mg",
+            "salt20_deuruxolitinib_8mg"} <= set(sof["row"])
+    assert set(sof["certainty"]) <= {"high", "moderate", "low", "very low", "no estimate"}
     layout = report.sof_layout(sof)
     assert "Certainty" in layout.columns and len(layout) == len(sof)
 
 
+def test_salt20_headline_is_usable_and_rated():
+    table = report.summary_table()
+    row = table[table["outcome"] == "salt20"].iloc[0]
+    assert row["k"] >= 3
+    assert row["ci_high"] / row["ci_low"] <= 50
+    assert row["certainty"] in {"high", "moderate", "low", "very low"}
+
+
 def test_reproduction_verdicts():
-    assert report._verdict({"ours": 5.28, "published": 5.28, "ours_ci_low": 1.0, "ours_ci_high": 9.0,
-                            "published_ci_low": 1.0, "published_ci_high": 9.0}, "OR")["verdict"].startswith("reproduced")
-    assert report._verdict({"ours": 5.28 * 1.06, "published": 5.28, "ours_ci_low": 1.0, "ours_ci_high": 9.0,
-                            "published_ci_low": 1.0, "published_ci_high": 9.0}, "OR")["verdict"] == "not reproduced"
-    assert report._verdict({"ours": float("nan"), "published": 5.28, "ours_ci_low": 1.0, "ours_ci_high": 9.0,
-                            "published_ci_low": 1.0, "published_ci_high": 9.0}, "OR")["verdict"].endswith("no data")
+    from jakmeta.reproduction import _verdict
+
+    assert _verdict(5.28, (1.0, 9.0), 5.28, (1.0, 9.0), "OR")["verdict"].startswith("reproduced")
+    assert _verdict(5.28 * 1.06, (1.0, 9.0), 5.28, (1.0, 9.0), "OR")["verdict"] == "not reproduced"
+    assert _verdict(float("nan"), (1.0, 9.0), 5.28, (1.0, 9.0), "OR")["verdict"].endswith("no data")
     assert report.ci_overlap((1, 2), (1, 2), log=True) == pytest.approx(1.0)
     assert report.ci_overlap((3, 4), (1, 2), log=False) == 0.0
 
 
-def test_reproduction_table_lists_every_published_effect():
+def test_reproduction_table_lists_every_published_liu_effect():
+    from jakmeta.reproduction import published_liu
+
     table = report.reproduction_rows(PKG, search_grid=False)
-    effects = PKG.published[PKG.published["measure"].isin(["OR", "RR", "MD", "RD"])]
-    assert len(table) == len(effects)
+    assert len(table) == len(published_liu(PKG)) >= 5
     assert len(report.reproduction_reasons(PKG, table)) == len(table)
 
 

@@ -13,8 +13,17 @@ shared placebo arm (Cochrane Handbook, section 23.3.4, :cite:`cochrane_handbook_
     only the arms at a dose licensed for alopecia areata (``arms.csv: licensed``), merged; trials
     without such an arm drop out.
 ``split``
-    every active arm is its own comparison, and the shared placebo group is split evenly between
-    them (events and totals divided as evenly as integers allow), so no participant is counted twice.
+    every active arm is its own comparison, and the shared placebo group is split between them
+    (Handbook 23.3.4: "split the shared group into two or more groups with smaller sample size"):
+    totals as evenly as integers allow, events in proportion to each share's size with the
+    remainder given by largest remainder (ties to the higher doses), so that each share keeps the
+    placebo risk as closely as integers allow and no participant is counted twice. A share left
+    with 0 events gets the usual 0.5 zero-cell correction (:mod:`jakmeta.effects`); the comparisons
+    are not independent trials, so :attr:`Analysis.n_trials` counts trials, not comparisons.
+
+``drug`` and ``dose`` in :func:`analyse` restrict the active arms before the rule is applied (for
+the Summary of Findings rows per drug at its licensed dose). ``exclude_caveats`` leaves out rows
+whose recorded caveats (:data:`CAVEATS`) keep them out of primary analyses.
 
 :func:`analyse` then computes the per-comparison effect sizes and pools them with
 :func:`jakmeta.pooling.pool`. Nothing here is an estimator; it is bookkeeping, tested.
@@ -92,16 +101,54 @@ class Analysis:
         return len(self.table)
 
     @property
+    def n_trials(self) -> int:
+        """Trials (not comparisons: with the ``split`` rule one trial gives several)."""
+        return int(self.table["study_id"].nunique()) if self.k else 0
+
+    @property
+    def trial_ids(self) -> list[str]:
+        """Trials with data for the outcome, including double-zero trials left out of the pool."""
+        ids = list(self.table["study_id"]) if self.k else []
+        if len(self.excluded):
+            ids += list(self.excluded["study_id"])
+        return list(dict.fromkeys(ids))
+
+    @property
     def n_participants(self) -> int:
         if self.k == 0:
             return 0
         return int(self.table["n_t"].sum() + self.table["n_c"].sum())
 
 
-def _usable_rows(pkg: DataPackage, outcome: str, include_derived: bool) -> pd.DataFrame:
+#: Caveat columns of ``data/outcomes.csv`` (added by the data issue) and the values that keep a row
+#: out of primary analyses: time points that were inferred rather than stated, and adverse-event
+#: counts whose window extends beyond the placebo-controlled period. Columns absent from the data
+#: are ignored. Sensitivity analyses put these rows back (``exclude_caveats=False``).
+CAVEATS = {
+    "timepoint_basis": ("inferred", "assumed", "unclear"),
+    "window": ("beyond_placebo_period", "extends_beyond_placebo", "whole_study", "including_extension"),
+    "ae_window": ("beyond_placebo_period", "extends_beyond_placebo", "whole_study", "including_extension"),
+    "period": ("beyond_placebo_period", "extends_beyond_placebo", "whole_study", "including_extension"),
+}
+
+
+def caveat_mask(rows: pd.DataFrame) -> pd.Series:
+    """True for rows of ``outcomes.csv`` with a caveat in :data:`CAVEATS`."""
+    mask = pd.Series(False, index=rows.index)
+    for column, values in CAVEATS.items():
+        if column in rows.columns:
+            mask |= rows[column].astype(str).str.strip().str.lower().isin(values)
+    return mask
+
+
+def _usable_rows(pkg: DataPackage, outcome: str, include_derived: bool,
+                 exclude_caveats: bool = False) -> pd.DataFrame:
     rows = pkg.outcomes[(pkg.outcomes["outcome"] == outcome) & (pkg.outcomes["analysis_use"] == "yes")]
     allowed = {"reported", "derived", "imputed"} if include_derived else {"reported"}
-    return rows[rows["status"].isin(allowed)]
+    rows = rows[rows["status"].isin(allowed)]
+    if exclude_caveats:
+        rows = rows[~caveat_mask(rows)]
+    return rows
 
 
 def _timepoint_for(study: pd.Series, available: list[int], timepoint: str | int | None) -> int | None:
@@ -123,69 +170,90 @@ def _split_evenly(value: int, parts: int) -> list[int]:
     return [base + (1 if i < extra else 0) for i in range(parts)]
 
 
-def _merge(rows: pd.DataFrame, binary: bool) -> dict:
+def _split_events(events: int, ns: list[int]) -> list[int]:
+    """Events of a shared group divided over shares of sizes ``ns`` in proportion to size, by largest
+    remainder (ties to the later shares, i.e. the higher doses), adding up to ``events``."""
+    total = sum(ns)
+    exact = [events * n / total for n in ns]
+    base = [int(x) for x in exact]
+    order = sorted(range(len(ns)), key=lambda i: (exact[i] - base[i], i), reverse=True)
+    for i in order[: events - sum(base)]:
+        base[i] += 1
+    return base
+
+
+def _merge(rows: list[dict], binary: bool) -> dict:
     if binary:
-        return {"events": int(rows["events"].sum()), "n": int(rows["total"].sum())}
+        return {"events": int(sum(r["events"] for r in rows)), "n": int(sum(r["total"] for r in rows))}
     if len(rows) == 1:
-        r = rows.iloc[0]
+        r = rows[0]
         return {"mean": float(r["mean"]), "sd": float(r["sd"]), "n": int(r["n"])}
-    merged = combine_arms(
-        mean=rows["mean"].to_numpy(float), sd=rows["sd"].to_numpy(float), n=rows["n"].to_numpy(int))
+    merged = combine_arms(mean=np.array([r["mean"] for r in rows], float), sd=np.array([r["sd"] for r in rows], float),
+                          n=np.array([r["n"] for r in rows], int))
     return {"mean": float(merged.mean), "sd": float(merged.sd), "n": int(merged.n)}
 
 
-def _status_of(rows: pd.DataFrame) -> str:
-    statuses = set(rows["status"])
+def _status_of(rows: list[dict]) -> str:
+    statuses = {r["status"] for r in rows}
     return "reported" if statuses == {"reported"} else "+".join(sorted(statuses))
 
 
 def comparison_table(pkg: DataPackage, outcome: str, *, multiarm: str = "combine",
                      timepoint: str | int | None = "primary", include_derived: bool = True,
-                     studies: list[str] | None = None) -> pd.DataFrame:
+                     studies: list[str] | None = None, drug: str | None = None, dose: str | None = None,
+                     exclude_caveats: bool = False) -> pd.DataFrame:
     """One row per JAK inhibitor vs placebo comparison with data for ``outcome``.
 
     Binary outcomes give ``events_t, n_t, events_c, n_c``; continuous outcomes give
     ``mean_t, sd_t, n_t, mean_c, sd_c, n_c``. Each row also carries the trial's name, drug, route,
     the arms merged, the week used and the status of the values (``reported`` or a mix with
     ``derived``). Continuous rows need an SD in every arm; rows without one are left out.
+    ``drug``/``dose`` keep only active arms of that drug whose dose starts with ``dose`` (e.g.
+    ``"4 mg"``); trials without such an arm drop out.
     """
     if multiarm not in MULTIARM_RULES:
         raise ValueError(f"unknown multi-arm rule '{multiarm}'; valid: {', '.join(MULTIARM_RULES)}")
     binary = outcome in BINARY_OUTCOMES
-    data = _usable_rows(pkg, outcome, include_derived)
+    data = _usable_rows(pkg, outcome, include_derived, exclude_caveats)
     if not binary:
         data = data[data["sd"].notna() & data["n"].notna()]
-    arms = pkg.arms.set_index(["study_id", "arm_id"])
+    arm_info = pkg.arms[["study_id", "arm_id", "role", "dose_rank", "licensed", "drug", "label", "dose"]]
+    data = data.merge(arm_info.astype({"dose": str}), on=["study_id", "arm_id"], how="left")
+    columns = ["study_id", "arm_id", "timepoint_weeks", "events", "total", "mean", "sd", "n", "status",
+               "population", "role", "dose_rank", "licensed", "drug", "label", "dose"]
+    by_study: dict[str, list[dict]] = {}
+    for r in data[columns].astype(object).to_numpy().tolist():
+        by_study.setdefault(r[0], []).append(dict(zip(columns, r, strict=True)))
     records = []
-    for _, study in pkg.studies.iterrows():
+    for study in pkg.studies[["study_id", "trial_name", "route", "primary_timepoint_weeks"]].to_dict("records"):
         sid = study["study_id"]
-        if studies is not None and sid not in studies:
+        if (studies is not None and sid not in studies) or sid not in by_study:
             continue
-        rows = data[data["study_id"] == sid]
-        week = _timepoint_for(study, sorted(set(rows["timepoint_weeks"].astype(int))), timepoint)
+        rows = by_study[sid]
+        week = _timepoint_for(study, sorted({int(r["timepoint_weeks"]) for r in rows}), timepoint)
         if week is None:
             continue
-        rows = rows[rows["timepoint_weeks"] == week]
-        info = arms.loc[list(zip(rows["study_id"], rows["arm_id"], strict=True))].reset_index()
-        rows = rows.assign(role=info["role"].to_numpy(), dose_rank=info["dose_rank"].to_numpy(),
-                           licensed=info["licensed"].to_numpy(), drug=info["drug"].to_numpy(),
-                           label=info["label"].to_numpy())
-        placebo = rows[rows["role"] == "placebo"]
-        active = rows[rows["role"] == "active"].sort_values("dose_rank")
-        if len(placebo) != 1 or active.empty:
+        rows = [r for r in rows if int(r["timepoint_weeks"]) == week]
+        placebo = [r for r in rows if r["role"] == "placebo"]
+        active = sorted((r for r in rows if r["role"] == "active"), key=lambda r: r["dose_rank"])
+        if drug is not None:
+            active = [r for r in active if r["drug"] == drug and (dose is None or r["dose"].startswith(dose))]
+        if len(placebo) != 1 or not active:
             continue
         groups = _active_groups(active, multiarm)
         control_parts = _control_parts(placebo, len(groups), binary, multiarm)
         for group, control in zip(groups, control_parts, strict=True):
             treated = _merge(group, binary)
+            both = group + placebo
             record = {
                 "study_id": sid, "trial": study["trial_name"], "route": study["route"],
-                "drug": " + ".join(dict.fromkeys(group["drug"])),
-                "arms": " + ".join(group["label"]), "timepoint_weeks": week,
-                "status": _status_of(pd.concat([group, placebo])),
+                "drug": " + ".join(dict.fromkeys(r["drug"] for r in group)),
+                "arms": " + ".join(r["label"] for r in group), "timepoint_weeks": week,
+                "status": _status_of(both),
+                "population": "; ".join(dict.fromkeys(str(r["population"]) for r in both)),
             }
             if len(groups) > 1:
-                record["trial"] = f"{study['trial_name']}: {' + '.join(group['label'])}"
+                record["trial"] = f"{study['trial_name']}: {' + '.join(r['label'] for r in group)}"
             suffix = ("events", "n") if binary else ("mean", "sd", "n")
             record.update({f"{k}_t": treated[k] for k in suffix})
             record.update({f"{k}_c": control[k] for k in suffix})
@@ -193,18 +261,18 @@ def comparison_table(pkg: DataPackage, outcome: str, *, multiarm: str = "combine
     return pd.DataFrame.from_records(records)
 
 
-def _active_groups(active: pd.DataFrame, rule: str) -> list[pd.DataFrame]:
+def _active_groups(active: list[dict], rule: str) -> list[list[dict]]:
     if rule == "combine":
         return [active]
     if rule == "highest":
-        return [active.iloc[[-1]]]
+        return [active[-1:]]
     if rule == "licensed":
-        licensed = active[active["licensed"] == "yes"]
-        return [licensed] if len(licensed) else []
-    return [active.iloc[[i]] for i in range(len(active))]
+        licensed = [r for r in active if r["licensed"] == "yes"]
+        return [licensed] if licensed else []
+    return [[r] for r in active]
 
 
-def _control_parts(placebo: pd.DataFrame, parts: int, binary: bool, rule: str) -> list[dict]:
+def _control_parts(placebo: list[dict], parts: int, binary: bool, rule: str) -> list[dict]:
     if parts == 0:
         return []
     whole = _merge(placebo, binary)
@@ -212,7 +280,7 @@ def _control_parts(placebo: pd.DataFrame, parts: int, binary: bool, rule: str) -
         return [whole] * parts
     ns = _split_evenly(whole["n"], parts)
     if binary:
-        events = _split_evenly(whole["events"], parts)
+        events = _split_events(whole["events"], ns)
         return [{"events": e, "n": n} for e, n in zip(events, ns, strict=True)]
     return [{"mean": whole["mean"], "sd": whole["sd"], "n": n} for n in ns]
 
@@ -234,7 +302,8 @@ def effect_sizes(table: pd.DataFrame, outcome: str, measure: str | None = None) 
 
 def analyse(pkg: DataPackage, outcome: str, *, measure: str | None = None, method: str = "REML",
             ci: str = "hksj", multiarm: str = "combine", timepoint: str | int | None = "primary",
-            include_derived: bool = True, studies: list[str] | str | None = "liu") -> Analysis:
+            include_derived: bool = True, studies: list[str] | str | None = "liu",
+            drug: str | None = None, dose: str | None = None, exclude_caveats: bool = False) -> Analysis:
     """Meta-analysis of one outcome: comparison table, effect sizes, pooled result.
 
     ``studies`` is a list of trial ids or the name of a set (``liu``, ``update``, ``all``; see
@@ -248,7 +317,8 @@ def analyse(pkg: DataPackage, outcome: str, *, measure: str | None = None, metho
     if isinstance(studies, str):
         studies = study_set(pkg, studies)
     table = comparison_table(pkg, outcome, multiarm=multiarm, timepoint=timepoint,
-                             include_derived=include_derived, studies=studies)
+                             include_derived=include_derived, studies=studies, drug=drug, dose=dose,
+                             exclude_caveats=exclude_caveats)
     excluded = pd.DataFrame()
     if len(table) and outcome in BINARY_OUTCOMES and measure in ("OR", "RR"):
         double_zero = (table["events_t"] == 0) & (table["events_c"] == 0)
@@ -257,6 +327,29 @@ def analyse(pkg: DataPackage, outcome: str, *, measure: str | None = None, metho
     table = effect_sizes(table, outcome, measure)
     result = pool(table["yi"].to_numpy(), table["vi"].to_numpy(), method=method, ci=ci) if len(table) else None
     settings = {"method": method, "ci": ci, "multiarm": multiarm, "timepoint": timepoint,
-                "include_derived": include_derived}
+                "include_derived": include_derived, "studies": studies, "drug": drug, "dose": dose,
+                "exclude_caveats": exclude_caveats}
     return Analysis(outcome=outcome, measure=measure, table=table, result=result, settings=settings,
                     excluded=excluded)
+
+
+def analysis_row(a: Analysis) -> dict:
+    """Flat summary of one analysis' random-effects fit on the reporting scale (ratios exponentiated)."""
+    import math
+
+    tr = math.exp if a.measure in ("OR", "RR") else (lambda x: x)
+    row = {"outcome": a.outcome, "label": OUTCOME_LABELS.get(a.outcome, a.outcome), "k": a.k,
+           "trials": a.n_trials, "participants": a.n_participants, "measure": a.measure}
+    r = a.result
+    if r is None:
+        row.update(estimate=np.nan, ci_low=np.nan, ci_high=np.nan, pi_low=np.nan, pi_high=np.nan,
+                   tau2=np.nan, i2=np.nan, q=np.nan, q_pvalue=np.nan)
+        return row
+
+    def finite(v):
+        return tr(v) if np.isfinite(v) else np.nan
+
+    row.update(estimate=tr(r.estimate), ci_low=tr(r.ci_low), ci_high=tr(r.ci_high),
+               pi_low=finite(r.pi_low), pi_high=finite(r.pi_high), tau2=r.tau2, i2=r.i2,
+               q=r.q, q_pvalue=r.q_pvalue)
+    return row

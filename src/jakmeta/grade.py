@@ -16,12 +16,18 @@ inconsistency
     :func:`inconsistency_domain`.
 imprecision
     from the confidence interval of the absolute effect against stated thresholds and the optimal
-    information size (:cite:`guyatt2011imprecision`): serious when the CI crosses the null or a
-    threshold, or when the participants fall short of the OIS; very serious when the CI crosses
-    both the threshold of benefit and of harm, or when a single trial carries the estimate and it
-    is short of the OIS. :func:`imprecision_domain`.
-indirectness, publication bias
-    recorded judgements with reasons. Egger's test is reported but not used to rate down when
+    information size (:cite:`guyatt2011imprecision`), the OIS computed for the same threshold the
+    outcome uses (:func:`optimal_information_size_absolute`): serious when the CI crosses the
+    null or a threshold, or when the participants fall short of the OIS; very serious when the CI
+    crosses both the threshold of benefit and of harm, or when a single trial carries the estimate
+    and it is short of the OIS. When the participants meet the OIS but the interval is wide, the
+    reason says so: the width then comes from few trials (uncertain heterogeneity), not from
+    little data. :func:`imprecision_domain`.
+indirectness
+    from recorded facts per trial (route, population, time point, analysis population), by the rule
+    in :func:`indirectness_domain` (applied in :mod:`jakmeta.certainty`).
+publication bias
+    a recorded judgement with its reason. Egger's test is reported but not used to rate down when
     k < 10 (:cite:`sterne2011`).
 """
 
@@ -106,6 +112,24 @@ def optimal_information_size(control_risk: float, relative_reduction: float = 0.
     return int(2 * math.ceil(per_group))
 
 
+def optimal_information_size_absolute(control_risk: float, difference_per_1000: float,
+                                      alpha: float = 0.05, power: float = 0.80) -> int:
+    """Total participants to detect an absolute difference of ``difference_per_1000`` from
+    ``control_risk`` (the same threshold the outcome's imprecision uses):
+    p1 = p0 + d/1000 (or p0 - d/1000 when that would exceed 1), then as
+    :func:`optimal_information_size`."""
+    if not 0 < control_risk < 1:
+        raise ValueError(f"control_risk must be in (0, 1), got {control_risk}")
+    d = difference_per_1000 / 1000
+    if not 0 < d < 1:
+        raise ValueError(f"difference_per_1000 must be in (0, 1000), got {difference_per_1000}")
+    p0 = control_risk
+    p1 = p0 + d if p0 + d < 1 else p0 - d
+    z = stats.norm.ppf(1 - alpha / 2) + stats.norm.ppf(power)
+    per_group = z**2 * (p0 * (1 - p0) + p1 * (1 - p1)) / (p0 - p1) ** 2
+    return int(2 * math.ceil(per_group))
+
+
 def optimal_information_size_continuous(sd: float, delta: float, alpha: float = 0.05, power: float = 0.80) -> int:
     """Total participants to detect a mean difference ``delta`` with SD ``sd``:
     n per group = 2 (z_a + z_b)² sd² / delta²."""
@@ -114,8 +138,12 @@ def optimal_information_size_continuous(sd: float, delta: float, alpha: float = 
 
 
 def imprecision_domain(k: int, n_participants: int, ois: int, ci_absolute: tuple[float, float],
-                       threshold: float, unit: str) -> DomainRating:
-    """Rate imprecision from the CI of the absolute effect against ±``threshold`` and the OIS."""
+                       threshold: float, unit: str,
+                       common_effect_ci: tuple[float, float] | None = None) -> DomainRating:
+    """Rate imprecision from the CI of the absolute effect against ±``threshold`` and the OIS.
+
+    ``common_effect_ci`` (the absolute CI of the common-effect model) lets the reason say when the
+    interval is wide because of few trials rather than little data."""
     low, high = ci_absolute
     crosses_null = low < 0 < high
     crosses_benefit = low < threshold < high
@@ -130,7 +158,12 @@ def imprecision_domain(k: int, n_participants: int, ois: int, ci_absolute: tuple
         reason = ("CI includes no effect" if crosses_null else
                   "CI crosses the threshold of an important effect" if (crosses_benefit or crosses_harm) else
                   "fewer participants than the optimal information size")
-        return DomainRating("imprecision", "serious", f"Serious: {reason} ({facts}).", True)
+        text = f"Serious: {reason} ({facts})."
+        if n_participants >= ois and common_effect_ci is not None and k > 1:
+            text += (f" The width comes from few trials (k = {k}: heterogeneity is barely estimable), "
+                     f"not from little data: the participants meet the optimal information size and "
+                     f"the common-effect 95% CI is {common_effect_ci[0]:+.0f} to {common_effect_ci[1]:+.0f} {unit}.")
+        return DomainRating("imprecision", "serious", text, True)
     return DomainRating("imprecision", "not serious", f"CI excludes no effect and lies beyond the threshold on one side; OIS met ({facts}).", True)
 
 
@@ -148,10 +181,38 @@ def risk_with_intervention(control_risk: float, relative: float, measure: str) -
 def plain_language(outcome_text: str, level: str, direction: str) -> str:
     """GRADE's standard wording for a finding (Santesso et al. 2020, :cite:`santesso2020`).
 
-    ``direction`` is one of 'increase', 'reduction', 'little to no difference'."""
+    ``direction`` is one of 'increase', 'reduction', 'little to no difference' or 'no clear
+    difference' (the CI includes no effect and an important effect: see :mod:`jakmeta.wording`)."""
     intervention = "JAK inhibitors"
     if level == "very low":
         return f"The evidence is very uncertain about the effect of {intervention} on {outcome_text}."
+    if direction == "no clear difference":
+        return (f"It is not clear whether {intervention} change {outcome_text}: the 95% CI includes "
+                "no effect as well as an important effect.")
     verb = {"high": "result in", "moderate": "likely result in", "low": "may result in"}[level]
     effect = "little to no difference in" if direction == "little to no difference" else f"a{'n' if direction[0] in 'aeiou' else ''} {direction} in"
     return f"{intervention} {verb} {effect} {outcome_text}."
+
+
+def indirectness_domain(facts: list[tuple[str, float, list[str]]], total_weight: float) -> DomainRating:
+    """Rate indirectness from recorded facts per trial: ``(trial, weight, concerns)``.
+
+    Serious when trials with at least one concern (e.g. a time point shorter than the question's, a
+    completers-only analysis, a population with milder disease) carry >= 50 % of the weight;
+    very serious when every trial has two or more concerns. The reason names each concern and the
+    weight share."""
+    total = total_weight or 1.0
+    flagged = [(t, w, c) for t, w, c in facts if c]
+    share = sum(w for _, w, _ in flagged) / total
+    detail = "; ".join(f"{t} ({w / total:.0%} of the weight): {', '.join(c)}" for t, w, c in flagged)
+    if facts and all(len(c) >= 2 for _, _, c in facts):
+        return DomainRating("indirectness", "very serious",
+                            f"Every trial differs from the question in two or more ways ({detail}).", True)
+    if share >= 0.5:
+        return DomainRating("indirectness", "serious",
+                            f"Trials carrying {share:.0%} of the weight differ from the question ({detail}).", True)
+    if flagged:
+        return DomainRating("indirectness", "not serious",
+                            f"Trials carrying only {share:.0%} of the weight differ from the question ({detail}).", True)
+    return DomainRating("indirectness", "not serious",
+                        "Every trial matches the question in population, route, time point and analysis population.", True)

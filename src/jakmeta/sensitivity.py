@@ -1,0 +1,188 @@
+"""Sensitivity analyses: does the answer depend on the choices made in the analysis?
+
+:func:`sensitivity_grid` runs every combination of the choices in :data:`GRID` (τ² estimator,
+interval, multi-arm rule, reported-only vs derived values, time point, caveat rows, and the data
+basis: observed counts vs the NEJM model-based estimated percentages of the BRAVE trials) and
+marks the combinations that give the *same* analysis (identical comparisons and settings that act
+on them), so that the chapter reports how many analyses are distinct rather than how many rows the
+grid has. :func:`model_comparison`, :func:`leave_one_out_table` and :func:`subgroups` are the
+other sensitivity analyses of the chapter.
+
+The ``split`` multi-arm rule is *not* in the grid (reason computed by :func:`split_rule_problems`):
+when the shared placebo group has fewer events than there are dose arms, splitting it (Cochrane
+Handbook 23.3.4) leaves some comparisons with 0 placebo events, whose odds ratio then rests on the
+0.5 zero-cell correction and on which share received the event, and the comparisons are counted as
+if they were separate trials in the t quantile of the HKSJ interval. The per-dose question is
+answered instead by the licensed-dose rows of the Summary of Findings.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import itertools
+import math
+
+import numpy as np
+import pandas as pd
+
+from jakmeta.analysis import Analysis, analysis_row, comparison_table
+from jakmeta.data import DataPackage
+
+GRID = {
+    "method": ("DL", "REML", "PM", "SJ"),
+    "ci": ("z", "hksj", "hksj-adhoc"),
+    "multiarm": ("combine", "highest", "licensed"),
+    "include_derived": (False, True),
+    "timepoint": ("primary", "latest"),
+    "exclude_caveats": (True, False),
+    "basis": ("observed", "nejm_estimated"),
+}
+
+#: Population text of the NEJM model-based estimated percentages (converted to counts) in outcomes.csv.
+NEJM_ESTIMATED = "NEJM-estimated-percentage"
+
+
+def nejm_package(pkg: DataPackage) -> DataPackage:
+    """The data package with the BRAVE trials' NEJM estimated percentages (model-based, converted to
+    counts) in place of the observed counts, for the trials and outcomes where both exist."""
+    o = pkg.outcomes
+    nejm = o["population"].astype(str).str.startswith(NEJM_ESTIMATED) & o["events"].notna()
+    keys = set(zip(o.loc[nejm, "study_id"], o.loc[nejm, "outcome"], o.loc[nejm, "timepoint_weeks"], strict=True))
+    same = pd.Series([k in keys for k in zip(o["study_id"], o["outcome"], o["timepoint_weeks"], strict=True)],
+                     index=o.index)
+    use = o["analysis_use"].where(~same, "no").where(~nejm, "yes")
+    return dataclasses.replace(pkg, outcomes=o.assign(analysis_use=use))
+
+
+#: The grid dimensions that choose the data (the others choose the pooling model).
+DATA_DIMENSIONS = ("multiarm", "include_derived", "timepoint", "exclude_caveats", "basis", "outcome")
+
+
+def explore(pkg: DataPackage, outcome: str, grid: dict, studies="all", measure: str | None = None) -> pd.DataFrame:
+    """Every combination of ``grid`` (keys: :data:`DATA_DIMENSIONS` and ``method``, ``ci``) with its
+    result. The comparison table is built once per data setting and pooled under each model.
+    ``distinct`` is True for the first row of each set of identical analyses (same comparisons,
+    same model), ``same_as`` the row it duplicates."""
+    from jakmeta.analysis import DEFAULT_MEASURE, effect_sizes, study_set
+    from jakmeta.pooling import pool
+
+    ids = study_set(pkg, studies) if isinstance(studies, str) else studies
+    packages = {"observed": pkg}
+    if "nejm_estimated" in grid.get("basis", ()):
+        packages["nejm_estimated"] = nejm_package(pkg)
+    data_keys = [k for k in grid if k in DATA_DIMENSIONS]
+    model_keys = [k for k in grid if k not in DATA_DIMENSIONS]
+    rows, seen = [], {}
+    for data_values in itertools.product(*(grid[k] for k in data_keys)):
+        d = dict(zip(data_keys, data_values, strict=True))
+        variant = d.get("outcome", outcome)
+        m = measure or DEFAULT_MEASURE[variant]
+        table = comparison_table(packages[d.get("basis", "observed")], variant, multiarm=d.get("multiarm", "combine"),
+                                 timepoint=d.get("timepoint", "primary"), include_derived=d.get("include_derived", True),
+                                 studies=ids, exclude_caveats=d.get("exclude_caveats", False))
+        excluded = pd.DataFrame()
+        if len(table) and "events_t" in table and m in ("OR", "RR"):
+            zero = (table["events_t"] == 0) & (table["events_c"] == 0)
+            excluded, table = table[zero], table[~zero].reset_index(drop=True)
+        table = effect_sizes(table, variant, m)
+        cols = [c for c in ("study_id", "events_t", "n_t", "events_c", "n_c", "mean_t", "sd_t", "mean_c", "sd_c")
+                if c in table]
+        data_key = (variant, tuple(map(tuple, table[cols].astype(str).to_numpy())))
+        for model_values in itertools.product(*(grid[k] for k in model_keys)):
+            settings = {**d, **dict(zip(model_keys, model_values, strict=True))}
+            method, ci = settings.get("method", "REML"), settings.get("ci", "hksj")
+            result = pool(table["yi"].to_numpy(), table["vi"].to_numpy(), method=method, ci=ci) if len(table) else None
+            a = Analysis(variant, m, table, result, {"method": method, "ci": ci}, excluded)
+            row = analysis_row(a)
+            row.update(settings)
+            key = (data_key, method if len(table) > 1 else "", ci)
+            row["distinct"] = key not in seen
+            row["same_as"] = seen.get(key, len(rows))
+            seen.setdefault(key, len(rows))
+            row["trials_used"] = ", ".join(dict.fromkeys(table["trial"].str.split(":").str[0])) if len(table) else ""
+            rows.append(row)
+    frame = pd.DataFrame(rows)
+    first = list(grid.keys())
+    return frame[first + [c for c in frame.columns if c not in first]]
+
+
+def sensitivity_grid(pkg: DataPackage, outcome: str, grid: dict | None = None, studies="all",
+                     measure: str | None = None) -> pd.DataFrame:
+    """Every combination of :data:`GRID` with its result and whether it is a distinct analysis."""
+    frame = explore(pkg, outcome, grid or GRID, studies=studies, measure=measure)
+    if "include_derived" in frame:
+        frame["include_derived"] = frame["include_derived"].map({True: "reported+derived", False: "reported only"})
+    if "exclude_caveats" in frame:
+        frame["exclude_caveats"] = frame["exclude_caveats"].map({True: "caveat rows out", False: "caveat rows in"})
+    return frame
+
+
+def split_rule_problems(pkg: DataPackage, outcome: str, studies="all") -> pd.DataFrame:
+    """Trials where splitting the placebo group leaves comparisons with 0 placebo events."""
+    from jakmeta.analysis import study_set
+
+    ids = study_set(pkg, studies) if isinstance(studies, str) else studies
+    table = comparison_table(pkg, outcome, multiarm="split", studies=ids)
+    if table.empty or "events_c" not in table:
+        return pd.DataFrame(columns=["trial", "dose_arms", "placebo_events", "shares_with_0_events"])
+    out = []
+    for _sid, group in table.groupby("study_id", sort=False):
+        if len(group) < 2:
+            continue
+        out.append({"trial": group["trial"].iloc[0].split(":")[0], "dose_arms": len(group),
+                    "placebo_events": int(group["events_c"].sum()),
+                    "shares_with_0_events": int((group["events_c"] == 0).sum())})
+    return pd.DataFrame(out)
+
+
+def _scale(measure: str):
+    return math.exp if measure in ("OR", "RR") else (lambda x: x)
+
+
+def model_comparison(a: Analysis) -> pd.DataFrame:
+    """The same comparisons pooled by common effect (IV and Mantel-Haenszel) and random effects."""
+    from jakmeta.pooling import mantel_haenszel, pool
+
+    y, v = a.table["yi"].to_numpy(), a.table["vi"].to_numpy()
+    fits = {"Common effect, inverse variance (Wald)": pool(y, v, method="FE", ci="z"),
+            "Random effects, REML (Wald)": pool(y, v, method="REML", ci="z"),
+            "Random effects, REML (HKSJ)": pool(y, v, method="REML", ci="hksj"),
+            "Random effects, REML (modified HKSJ)": pool(y, v, method="REML", ci="hksj-adhoc")}
+    if "events_t" in a.table and a.measure in ("OR", "RR"):
+        fits["Common effect, Mantel-Haenszel"] = mantel_haenszel(
+            a.table["events_t"].to_numpy(int), a.table["n_t"].to_numpy(int),
+            a.table["events_c"].to_numpy(int), a.table["n_c"].to_numpy(int), measure=a.measure)
+    tr = _scale(a.measure)
+    return pd.DataFrame([{"Model": name, a.measure: tr(r.estimate), "CI low": tr(r.ci_low),
+                          "CI high": tr(r.ci_high), "τ²": float(r.tau2)} for name, r in fits.items()])
+
+
+def leave_one_out_table(a: Analysis) -> pd.DataFrame:
+    """Leave-one-out on the reporting scale (ratios exponentiated)."""
+    from jakmeta.pooling import leave_one_out
+
+    table = leave_one_out(a.table["yi"].to_numpy(), a.table["vi"].to_numpy(), labels=list(a.table["trial"]),
+                          method=a.settings["method"], ci=a.settings["ci"])
+    tr = _scale(a.measure)
+    return pd.DataFrame({"Trial left out": list(table.index), "k": table["k"].to_numpy(),
+                         a.measure: table["estimate"].map(tr).to_numpy(),
+                         "CI low": table["ci_low"].map(tr).to_numpy(), "CI high": table["ci_high"].map(tr).to_numpy(),
+                         "τ²": table["tau2"].to_numpy(), "I² %": table["i2"].to_numpy()})
+
+
+def subgroups(a: Analysis, by: str):
+    """Subgroup analysis of an analysis' comparisons by a column of its table (e.g. route, drug)."""
+    from jakmeta.pooling import subgroup_analysis
+
+    return subgroup_analysis(a.table["yi"].to_numpy(), a.table["vi"].to_numpy(), a.table[by].to_numpy(),
+                             method=a.settings["method"], ci=a.settings["ci"])
+
+
+def grid_summary(grid: pd.DataFrame) -> dict:
+    """Counts and ranges of a sensitivity grid, over its distinct analyses with an estimate."""
+    d = grid[grid["distinct"] & grid["estimate"].notna()]
+    return {"rows": len(grid), "distinct": int(grid["distinct"].sum()), "with_estimate": len(d),
+            "k_min": int(d["k"].min()) if len(d) else 0, "k_max": int(d["k"].max()) if len(d) else 0,
+            "estimate_min": d["estimate"].min(), "estimate_max": d["estimate"].max(),
+            "ci_low_min": d["ci_low"].min(), "ci_high_max": d["ci_high"].max(),
+            "share_excluding_null": float((d["ci_low"] > 1).mean()) if len(d) else np.nan}

@@ -1,0 +1,125 @@
+"""What the outcome chapters print for one analysis: the reporting sentence, the heterogeneity
+figures and the per-trial table.
+
+:func:`sentence` states the headline estimate chosen by the few-studies rule
+(:mod:`jakmeta.fewstudies`), the trials and participants behind it, its direction in words from
+:mod:`jakmeta.wording`, and the heterogeneity statistics; every number is computed.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from jakmeta import wording
+from jakmeta.analysis import OUTCOME_LABELS, Analysis
+from jakmeta.fewstudies import FEW_STUDIES_THRESHOLD, headline
+
+
+def _scale(measure: str):
+    return math.exp if measure in ("OR", "RR") else (lambda x: x)
+
+
+def heterogeneity(a: Analysis) -> dict:
+    """tau², I² with its Q-profile interval, Q and its p-value (NaN where k < 2)."""
+    from jakmeta.pooling import tau2_confint
+
+    r = a.result
+    out = {"k": a.k, "tau2": np.nan, "tau2_ci": (np.nan, np.nan), "i2": np.nan, "i2_ci": (np.nan, np.nan),
+           "q": np.nan, "q_df": np.nan, "q_pvalue": np.nan}
+    if r is None or a.k < 2:
+        return out
+    ci = tau2_confint(a.table["yi"].to_numpy(), a.table["vi"].to_numpy(), method=a.settings["method"])
+    out.update(tau2=r.tau2, tau2_ci=(ci.tau2_ci_low, ci.tau2_ci_high), i2=r.i2,
+               i2_ci=(ci.i2_ci_low, ci.i2_ci_high), q=r.q, q_df=r.q_df, q_pvalue=r.q_pvalue)
+    return out
+
+
+def _num(value: float, measure: str) -> str:
+    return f"{value:.2f}" if measure in ("OR", "RR") else f"{value:.1f}"
+
+
+def effect_text(a: Analysis) -> str:
+    """'OR 9.41 (95% CI 5.40 to 16.43)' for the headline estimate of ``a``."""
+    h = headline(a)
+    tr = _scale(a.measure)
+    return (f"{a.measure} {_num(tr(h.estimate), a.measure)} "
+            f"(95% CI {_num(tr(h.ci_low), a.measure)} to {_num(tr(h.ci_high), a.measure)})")
+
+
+def direction_text(a: Analysis) -> str:
+    """Whether the headline CI excludes no effect and, if so, the size in words (:mod:`jakmeta.wording`)."""
+    h = headline(a)
+    if a.measure == "MD":  # a negative MD is a larger fall in SALT with the JAK inhibitor
+        word = wording.direction(h.ci_low, h.ci_high, 0.0, higher="more", lower="less")
+        if word == "no clear difference":
+            return "The 95% CI includes no effect."
+        return f"The 95% CI excludes no effect: {word} scalp hair loss with JAK inhibitors."
+    if wording.direction(h.ci_low, h.ci_high, 0.0) == "no clear difference":
+        return "The 95% CI includes no effect."
+    ratio = math.exp(h.estimate)
+    size = wording.times(ratio) + (" as high" if ratio >= 2 else "")
+    what = "the odds were" if a.measure == "OR" else "the risk was"
+    return f"The 95% CI excludes no effect: {what} {size} with JAK inhibitors."
+
+
+def sentence(a: Analysis, outcome_text: str | None = None) -> str:
+    """The reporting sentence of one analysis, every number computed from the data."""
+    outcome_text = outcome_text or OUTCOME_LABELS.get(a.outcome, a.outcome)
+    if not outcome_text.startswith("SALT"):
+        outcome_text = outcome_text[0].lower() + outcome_text[1:]
+    dropped = ""
+    if len(a.excluded):
+        names = ", ".join(a.excluded["trial"])
+        dropped = (f" {len(a.excluded)} trial(s) with no event in either arm ({names}) carry no information "
+                   f"on the {a.measure} and were left out.")
+    if a.result is None and len(a.excluded):
+        counts = "; ".join(f"{r.trial}: {int(r.events_t)}/{int(r.n_t)} vs {int(r.events_c)}/{int(r.n_c)}"
+                           for r in a.excluded.itertuples())
+        return (f"The only trial(s) with data on {outcome_text} had no event in either arm ({counts}). "
+                f"That carries no information on the {a.measure}, so nothing is estimated or pooled.")
+    if a.result is None:
+        return (f"No trial in this analysis reported {outcome_text} for both arms in a source we could "
+                "read, so there is nothing to pool.")
+    h = headline(a)
+    if a.k == 1:
+        trial = a.table["trial"].iloc[0]
+        return (f"Only one trial ({trial}, {a.n_participants:,} participants) reported {outcome_text}: "
+                f"{effect_text(a)}. {direction_text(a)} With a single trial there is no pooling, no "
+                f"between-trial variance and no prediction interval.{dropped}")
+    tr = _scale(a.measure)
+    het = heterogeneity(a)
+    pi = (f"; 95% prediction interval {_num(tr(h.pi_low), a.measure)} to {_num(tr(h.pi_high), a.measure)}"
+          if a.k >= 3 and np.isfinite(h.pi_low) else "")
+    trials = f"{a.n_trials} trials" + (f" ({a.k} comparisons)" if a.k != a.n_trials else "")
+    rule = (f"fewer than {FEW_STUDIES_THRESHOLD} trials, so by the few-studies rule the headline is the "
+            f"{h.model[0].lower() + h.model[1:]}" if h.rule == "few trials" else h.model)
+    return (f"In {trials} ({a.n_participants:,} participants), the pooled {effect_text(a)} ({rule}{pi}). "
+            f"{direction_text(a)} Heterogeneity (REML): τ² = {het['tau2']:.2f}, I² = {het['i2']:.0f} % "
+            f"(95% CI {het['i2_ci'][0]:.0f} to {het['i2_ci'][1]:.0f} %), Q = {het['q']:.2f} on "
+            f"{het['q_df']} df (p = {het['q_pvalue']:.2f}).{dropped}")
+
+
+def study_table(a: Analysis) -> pd.DataFrame:
+    """The comparisons of an analysis as a reader wants them: data, estimate with 95% CI, weight."""
+    columns = ["Trial", "Week", "JAK inhibitor", "Placebo", a.measure, "95% CI", "Weight %", "Values"]
+    if a.k == 0:
+        return pd.DataFrame(columns=columns)
+    tr = _scale(a.measure)
+    z = stats.norm.ppf(0.975)
+    weights = np.atleast_1d(a.result.weights) if a.k > 1 else np.array([100.0])
+    rows = []
+    for (_, r), w in zip(a.table.iterrows(), weights, strict=True):
+        se = math.sqrt(r["vi"])
+        if "events_t" in r:
+            t, c = f"{int(r['events_t'])}/{int(r['n_t'])}", f"{int(r['events_c'])}/{int(r['n_c'])}"
+        else:
+            t = f"{r['mean_t']:.1f} ({r['sd_t']:.1f}), n={int(r['n_t'])}"
+            c = f"{r['mean_c']:.1f} ({r['sd_c']:.1f}), n={int(r['n_c'])}"
+        rows.append({"Trial": r["trial"], "Week": int(r["timepoint_weeks"]), "JAK inhibitor": t, "Placebo": c,
+                     a.measure: tr(r["yi"]), "95% CI": f"{tr(r['yi'] - z * se):.2f} to {tr(r['yi'] + z * se):.2f}",
+                     "Weight %": float(w), "Values": r["status"]})
+    return pd.DataFrame(rows, columns=columns)
