@@ -11,10 +11,45 @@ from jakmeta.analysis import LIU_SET, OUTCOME_LABELS
 from jakmeta.data import BINARY_OUTCOMES, DataPackage
 
 #: Outcomes shown in the completeness matrix, in this order.
-MATRIX_OUTCOMES = ("salt20", "salt30", "salt50", "salt90", "salt_cfb", "ae_any", "ae_treatment_related",
-                   "ae_serious", "ae_discontinuation")
-#: Cell states of the completeness matrix, best first.
-STATES = ("usable (reported)", "usable (derived)", "partial", "percent only", "not found")
+MATRIX_OUTCOMES = ("salt20", "salt10", "salt30", "salt50", "salt75", "salt90", "salt_cfb", "salt_pcfb",
+                   "ae_any", "ae_treatment_related", "ae_serious", "ae_discontinuation")
+#: Cell states of the completeness matrix, best first. "sensitivity only": values exist for placebo
+#: and an active arm but carry a caveat (inferred time point, AE window past the placebo-controlled
+#: period), so only sensitivity analyses use them.
+STATES = ("usable (reported)", "usable (derived)", "sensitivity only", "partial", "percent only", "not found")
+
+#: Source types of ``source_type`` (data/datapackage.json), most to least primary.
+SOURCE_TYPES = ("registry", "publication", "regulator", "sponsor", "conference", "secondary_review",
+                "news", "blog")
+
+#: Labels of the adverse-event codes that :data:`jakmeta.analysis.OUTCOME_LABELS` does not name.
+AE_LABELS = {
+    "ae_acne": "Acne", "ae_herpes_zoster": "Herpes zoster", "ae_uri": "Upper respiratory tract infection",
+    "ae_headache": "Headache", "ae_nasopharyngitis": "Nasopharyngitis",
+    "ae_cpk_increased": "Blood creatine phosphokinase increased", "ae_folliculitis": "Folliculitis",
+    "ae_infection_serious": "Serious infection", "ae_death": "Death", "ae_covid19": "COVID-19",
+    "ae_covid19_asymptomatic": "Asymptomatic COVID-19", "ae_uti": "Urinary tract infection",
+    "ae_nausea": "Nausea", "ae_diarrhoea": "Diarrhoea", "ae_neutropenia": "Neutropenia",
+    "ae_oral_herpes": "Oral herpes", "ae_hypercholesterolaemia": "Hypercholesterolaemia",
+    "ae_myalgia": "Myalgia", "ae_arthralgia": "Arthralgia",
+}
+
+
+def outcome_label(code: str) -> str:
+    """Human label of an outcome code."""
+    return OUTCOME_LABELS.get(code) or AE_LABELS.get(code, code)
+
+
+def _arm_size_text(arms: pd.DataFrame) -> str:
+    n = arms["n_randomised"]
+    known = int(n.sum()) if n.notna().any() else None
+    text = (f"{known}" if n.notna().all() else
+            f"≥ {known} ({int(n.isna().sum())} arm(s) not found)" if known else "not found")
+    if "n_analysed" in arms and arms["n_analysed"].notna().all():
+        analysed = int(arms["n_analysed"].sum())
+        if known is not None and analysed != known:
+            text += f" ({analysed} in the primary analysis)"
+    return text
 
 
 def trial_characteristics(pkg: DataPackage) -> pd.DataFrame:
@@ -22,10 +57,7 @@ def trial_characteristics(pkg: DataPackage) -> pd.DataFrame:
     rows = []
     for s in pkg.studies.itertuples():
         arms = pkg.arms[pkg.arms["study_id"] == s.study_id]
-        n = arms["n_randomised"]
-        known = int(n.sum()) if n.notna().any() else None
-        n_text = (f"{known}" if n.notna().all() else
-                  f"≥ {known} ({int(n.isna().sum())} arm(s) not found)" if known else "not found")
+        n_text = _arm_size_text(arms)
         rows.append({
             "Trial": s.trial_name, "Registry": s.registry_id, "Drug": s.drug, "Route": s.route,
             "Phase": s.phase, "Arms": "; ".join(arms["label"]), "Randomised": n_text,
@@ -48,6 +80,10 @@ def _cell_state(rows: pd.DataFrame, arms: pd.DataFrame, outcome: str) -> str:
     has_active = (usable["arm_id"].isin(arms.loc[arms["role"] == "active", "arm_id"])).any()
     if has_placebo and has_active:
         return "usable (reported)" if set(usable["status"]) == {"reported"} else "usable (derived)"
+    sens = values[values["analysis_use"] == "sensitivity"]
+    if (sens["arm_id"].isin(arms.loc[arms["role"] == "placebo", "arm_id"]).any()
+            and sens["arm_id"].isin(arms.loc[arms["role"] == "active", "arm_id"]).any()):
+        return "sensitivity only"
     if outcome in BINARY_OUTCOMES and values["events"].isna().all():
         return "percent only"
     return "partial"
@@ -59,7 +95,7 @@ def completeness_matrix(pkg: DataPackage, outcomes=MATRIX_OUTCOMES) -> pd.DataFr
     for s in pkg.studies.itertuples():
         arms = pkg.arms[pkg.arms["study_id"] == s.study_id]
         rows = pkg.outcomes[pkg.outcomes["study_id"] == s.study_id]
-        matrix[s.trial_name] = {OUTCOME_LABELS[o]: _cell_state(rows[rows["outcome"] == o], arms, o)
+        matrix[s.trial_name] = {outcome_label(o): _cell_state(rows[rows["outcome"] == o], arms, o)
                                 for o in outcomes}
     return pd.DataFrame(matrix).T
 
@@ -68,7 +104,7 @@ def totals_check(pkg: DataPackage) -> pd.DataFrame:
     """Participants and women in the reconstructed Liu set beside Liu's published totals."""
     liu = pkg.studies.loc[pkg.studies["in_liu2023"].isin(LIU_SET), "study_id"]
     arms = pkg.arms[pkg.arms["study_id"].isin(liu)]
-    n_found = int(arms["n_randomised"].sum())
+    n_found = int(participants_in_primary_analysis(arms).sum())
     missing_arms = arms[arms["n_randomised"].isna()]
     published = pkg.published.set_index(["outcome", "measure"])["estimate"]
     chars = pkg.characteristics
@@ -78,14 +114,134 @@ def totals_check(pkg: DataPackage) -> pd.DataFrame:
     rows = [
         {"Quantity": "Trials", "Ours": len(liu), "Liu et al. 2023": published.get(("trials", "count"), np.nan),
          "Note": "reconstructed set (inferred from the totals; Liu's list could not be read)"},
-        {"Quantity": "Participants randomised", "Ours": n_found,
+        {"Quantity": "Participants (primary analysis population)", "Ours": n_found,
          "Liu et al. 2023": published.get(("participants", "count"), np.nan),
          "Note": (f"sum over arms with a known size; {len(missing_arms)} arm(s) without a size: "
                   + ", ".join(f"{a.study_id}/{a.arm_id}" for a in missing_arms.itertuples()))
-         if len(missing_arms) else "sum over all arms"},
+         if len(missing_arms) else "sum over all arms (n_analysed where the registry randomised more than the primary analysis used, i.e. BRAVE-AA2; otherwise n_randomised)"},
         {"Quantity": "Women", "Ours": int(women["events"].sum()) if len(women) else np.nan,
          "Liu et al. 2023": published.get(("female", "count"), np.nan),
          "Note": f"found for {len(women_trials)} of {len(liu)} trials" + (f" ({', '.join(women_trials)})" if women_trials else "")},
+    ]
+    return pd.DataFrame(rows)
+
+
+def participants_in_primary_analysis(arms: pd.DataFrame) -> pd.Series:
+    """Per arm: ``n_analysed`` where recorded, otherwise ``n_randomised`` (the population the trial
+    reports and earlier meta-analyses counted)."""
+    if "n_analysed" not in arms:
+        return arms["n_randomised"]
+    return arms["n_analysed"].where(arms["n_analysed"].notna(), arms["n_randomised"])
+
+
+def analysed_rows(pkg: DataPackage) -> pd.DataFrame:
+    """The value rows the primary analyses use (``analysis_use = yes``), with the arm's role."""
+    used = pkg.outcomes[(pkg.outcomes["analysis_use"] == "yes") & (pkg.outcomes["status"] != "not_available")]
+    return used.merge(pkg.arms[["study_id", "arm_id", "role"]], on=["study_id", "arm_id"], how="left")
+
+
+def analysed_cells(pkg: DataPackage, outcomes=None) -> pd.DataFrame:
+    """Trial x outcome cells with analysed values for placebo and at least one active arm (any week),
+    with the source types of the values used."""
+    used = analysed_rows(pkg)
+    if outcomes is not None:
+        used = used[used["outcome"].isin(outcomes)]
+    rows = []
+    for (sid, outcome), group in used.groupby(["study_id", "outcome"], sort=False):
+        roles = set(group["role"])
+        if {"placebo", "active"} <= roles:
+            rows.append({"study_id": sid, "outcome": outcome,
+                         "weeks": ", ".join(sorted({str(w) for w in group["timepoint_weeks"]})),
+                         "source_type": ", ".join(t for t in SOURCE_TYPES if t in set(group["source_type"]))})
+    return pd.DataFrame(rows, columns=["study_id", "outcome", "weeks", "source_type"])
+
+
+def source_type_shares(pkg: DataPackage) -> pd.DataFrame:
+    """Per outcome: number of analysed value rows and the percentage from each source type (a row per
+    outcome with analysed values, then "All outcomes"). Only the source types that occur get a column."""
+    used = analysed_rows(pkg)
+    present = [t for t in SOURCE_TYPES if t in set(used["source_type"])]
+    order = {code: i for i, code in enumerate(list(MATRIX_OUTCOMES) + sorted(AE_LABELS))}
+
+    def shares(group: pd.DataFrame, label: str) -> dict:
+        counts = group["source_type"].value_counts()
+        row = {"Outcome": label, "Analysed values": len(group)}
+        row.update({t: 100.0 * counts.get(t, 0) / len(group) for t in present})
+        return row
+
+    codes = sorted(set(used["outcome"]), key=lambda c: (order.get(c, len(order)), c))
+    rows = [shares(used[used["outcome"] == c], outcome_label(c)) for c in codes]
+    rows.append(shares(used, "All outcomes"))
+    return pd.DataFrame(rows)
+
+
+def news_or_blog_share(pkg: DataPackage) -> float:
+    """Percentage of analysed value rows read in a news page or blog."""
+    used = analysed_rows(pkg)
+    return 100.0 * used["source_type"].isin(["news", "blog"]).mean() if len(used) else 0.0
+
+
+def caveat_counts(pkg: DataPackage) -> pd.DataFrame:
+    """How many value rows carry each caveat, and how many of them the primary analyses use."""
+    o = pkg.outcomes[pkg.outcomes["status"] != "not_available"]
+    items = [
+        ("Time point inferred", o["timepoint_basis"] == "inferred"),
+        ("AE window beyond the placebo-controlled period", o["ae_window"] == "beyond_placebo_period"),
+        ("AE window unknown", o["ae_window"] == "unknown"),
+        ("Approximate value (count, denominator or SD)", o["approximate"] == "yes"),
+    ]
+    return pd.DataFrame([{"Caveat": name, "Value rows": int(mask.sum()),
+                          "Used by primary analyses": int((mask & (o["analysis_use"] == "yes")).sum()),
+                          "Sensitivity only": int((mask & (o["analysis_use"] == "sensitivity")).sum())}
+                         for name, mask in items])
+
+
+def _value_text(r) -> str:
+    if pd.notna(r.events) and pd.notna(r.total):
+        return f"{int(r.events)}/{int(r.total)}"
+    if pd.notna(r.reported_percent):
+        return f"{r.reported_percent:g} %" + (f" of {int(r.total)}" if pd.notna(r.total) else "")
+    if pd.notna(r.mean):
+        return f"{r.mean:g}" + (f" (SD {r.sd:g})" if pd.notna(r.sd) else "")
+    return ""
+
+
+def registry_conflicts(pkg: DataPackage) -> pd.DataFrame:
+    """The conflicts the registry results raised, each with both values (read from the data) and how
+    it was resolved."""
+    arms, o, studies = pkg.arms, pkg.outcomes, pkg.studies.set_index("study_id")
+
+    def arm_sum(sid, col):
+        return int(arms.loc[arms["study_id"] == sid, col].sum())
+
+    def counts(sid, outcome, source, population_contains=""):
+        rows = o[(o["study_id"] == sid) & (o["outcome"] == outcome) & (o["source"] == source)
+                 & o["population"].str.contains(population_contains, regex=False) & o["events"].notna()]
+        rows = rows.merge(arms[["study_id", "arm_id", "dose_rank"]], on=["study_id", "arm_id"]).sort_values("dose_rank")
+        return " / ".join(f"{int(r.events)}/{int(r.total)}" for r in rows.itertuples())
+
+    aa2 = arms[arms["study_id"] == "brave_aa2"].sort_values("dose_rank")
+    ph2 = arms[arms["study_id"] == "brave_aa_ph2"]
+    rows = [
+        {"Trial": studies.at["brave_aa2", "trial_name"], "Quantity": "Arm sizes (placebo / 2 mg / 4 mg)",
+         "Value A": "randomised " + " / ".join(str(int(v)) for v in aa2["n_randomised"]) + f" (= {arm_sum('brave_aa2', 'n_randomised')}; registry)",
+         "Value B": "analysed " + " / ".join(str(int(v)) for v in aa2["n_analysed"]) + f" (= {arm_sum('brave_aa2', 'n_analysed')}; registry outcome denominators, NEJM)",
+         "Resolution": "Both kept: n_randomised and n_analysed. Efficacy counts use the analysed denominators; AE tables count the randomised; participant totals (Liu's 1,710) add up with the analysed."},
+        {"Trial": studies.at["brave_aa1", "trial_name"] + " (whole record)", "Quantity": "Enrollment of NCT03570749",
+         "Value A": "784 (atlas copy of the CT.gov record)", "Value B": "764 (meddatax mirror)",
+         "Resolution": f"Not a conflict in the arms: phase 3 {arm_sum('brave_aa1', 'n_randomised')} + phase 2 {int(ph2['n_randomised'].sum())} (all four arms now read in the registry flow) = {arm_sum('brave_aa1', 'n_randomised') + int(ph2['n_randomised'].sum())}; the remaining 20 are presumably the open-label addendum."},
+        {"Trial": studies.at["thrive_aa1", "trial_name"], "Quantity": "Discontinuation due to AE (placebo / 8 mg / 12 mg)",
+         "Value A": counts("thrive_aa1", "ae_discontinuation", "ctgov_nct04518995") + " withdrew from the study (registry flow)",
+         "Value B": counts("thrive_aa1", "ae_discontinuation", "king2024jaad") + " stopped the drug (news summary of the paper; from 1.4/2.6/2.8 %)",
+         "Resolution": "Different definitions, both kept and labelled; the registry row is used (registry outranks a news-derived value)."},
+        {"Trial": studies.at["thrive_aa2", "trial_name"], "Quantity": "SALT ≤ 10 at week 24 (placebo / 8 mg / 12 mg)",
+         "Value A": " / ".join(_value_text(r) for r in o[(o["study_id"] == "thrive_aa2") & (o["outcome"] == "salt10") & (o["source"] == "ctgov_nct04797650") & (o["analysis_use"] == "yes")]
+                                 .merge(arms[["study_id", "arm_id", "dose_rank"]], on=["study_id", "arm_id"]).sort_values("dose_rank").itertuples()) + " (registry)",
+         "Value B": "0 % / 21 % / 35 % (AAD-2023 press release, as reported; not read here)",
+         "Resolution": "The press-release figures are THRIVE-AA1's (20.8 % / 34.5 %); the registry values are used."},
+        {"Trial": studies.at["brave_aa1", "trial_name"] + " and " + studies.at["brave_aa2", "trial_name"], "Quantity": "Posted SALT50",
+         "Value A": "no time frame in the copy", "Value B": "below SALT ≤ 20 at the same visit (impossible at week 36)",
+         "Resolution": "Entered at week 12 with timepoint_basis = inferred; sensitivity only, never as week 36."},
     ]
     return pd.DataFrame(rows)
 
@@ -100,7 +256,7 @@ def not_found(pkg: DataPackage) -> pd.DataFrame:
                           part.strip() for text in s for part in str(text).split(" ; ") if part.strip()))))
                  .reset_index())
     grouped.insert(0, "trial", grouped["study_id"].map(names))
-    grouped["outcome"] = grouped["outcome"].map(lambda o: OUTCOME_LABELS.get(o, o))
+    grouped["outcome"] = grouped["outcome"].map(outcome_label)
     return grouped.drop(columns="study_id").rename(columns={"timepoint_weeks": "week"})
 
 
@@ -109,7 +265,6 @@ def conflicts(pkg: DataPackage) -> pd.DataFrame:
     values = pkg.outcomes[pkg.outcomes["status"] != "not_available"]
     key = ["study_id", "arm_id", "outcome", "timepoint_weeks"]
     multi = values[values.duplicated(subset=key, keep=False)].copy()
-    multi["value"] = [f"{int(r.events)}/{int(r.total)}" if pd.notna(r.events) and pd.notna(r.total)
-                      else (f"{r.reported_percent:g} %" if pd.notna(r.reported_percent) else "")
-                      for r in multi.itertuples()]
-    return multi[key + ["value", "population", "source", "status", "analysis_use"]].sort_values(key)
+    multi["value"] = [_value_text(r) for r in multi.itertuples()]
+    cols = key + ["value", "population", "source"] + (["source_type"] if "source_type" in multi else []) + ["status", "analysis_use"]
+    return multi[cols].sort_values(key)
