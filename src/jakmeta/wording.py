@@ -10,7 +10,7 @@ direction (:func:`direction`)
     difference" (the CI includes no effect and an important one).
 ratio size (:func:`times`)
     "about N times" for a ratio of 2 or more (N rounded to the nearest whole number, or to 1
-    significant figure above 10); "about N % higher/lower" below 2.
+    significant figure from 20); "about N % higher/lower" below 2.
 orders of magnitude (:func:`orders_of_magnitude`)
     log10 of a ratio (e.g. of an interval's upper to lower limit), rounded to the nearest whole
     number and spelled out; "less than one order of magnitude" below 0.5.
@@ -54,7 +54,7 @@ def times(ratio: float) -> str:
     if not math.isfinite(ratio) or ratio <= 0:
         raise ValueError(f"ratio must be a positive finite number, got {ratio}")
     if ratio >= 2:
-        n = round(ratio) if ratio < 10 else int(float(f"{ratio:.1g}"))
+        n = round(ratio) if ratio < 20 else int(float(f"{ratio:.1g}"))
         return f"about {n:,} times"
     if ratio >= 1:
         return f"about {round(100 * (ratio - 1)):.0f} % higher"
