@@ -67,7 +67,7 @@ def trial_characteristics(pkg: DataPackage) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def _cell_state(rows: pd.DataFrame, arms: pd.DataFrame, outcome: str) -> str:
+def _cell_state(rows: pd.DataFrame, arms: pd.DataFrame, outcome: str, show_sensitivity: bool = True) -> str:
     """State of one trial x outcome cell: can every arm be analysed, and from what kind of value?"""
     values = rows[rows["status"] != "not_available"]
     if values.empty:
@@ -81,7 +81,7 @@ def _cell_state(rows: pd.DataFrame, arms: pd.DataFrame, outcome: str) -> str:
     if has_placebo and has_active:
         return "usable (reported)" if set(usable["status"]) == {"reported"} else "usable (derived)"
     sens = values[values["analysis_use"] == "sensitivity"]
-    if (sens["arm_id"].isin(arms.loc[arms["role"] == "placebo", "arm_id"]).any()
+    if show_sensitivity and (sens["arm_id"].isin(arms.loc[arms["role"] == "placebo", "arm_id"]).any()
             and sens["arm_id"].isin(arms.loc[arms["role"] == "active", "arm_id"]).any()):
         return "sensitivity only"
     if outcome in BINARY_OUTCOMES and values["events"].isna().all():
@@ -89,13 +89,15 @@ def _cell_state(rows: pd.DataFrame, arms: pd.DataFrame, outcome: str) -> str:
     return "partial"
 
 
-def completeness_matrix(pkg: DataPackage, outcomes=MATRIX_OUTCOMES) -> pd.DataFrame:
-    """Trial x outcome: whether a placebo comparison can be analysed, and from what kind of value."""
+def completeness_matrix(pkg: DataPackage, outcomes=MATRIX_OUTCOMES, show_sensitivity: bool = False) -> pd.DataFrame:
+    """Trial x outcome: whether a placebo comparison can be analysed, and from what kind of value.
+    ``show_sensitivity=True`` marks cells whose only complete comparison is kept for sensitivity
+    analyses ("sensitivity only"); by default such cells count as "partial"."""
     matrix = {}
     for s in pkg.studies.itertuples():
         arms = pkg.arms[pkg.arms["study_id"] == s.study_id]
         rows = pkg.outcomes[pkg.outcomes["study_id"] == s.study_id]
-        matrix[s.trial_name] = {outcome_label(o): _cell_state(rows[rows["outcome"] == o], arms, o)
+        matrix[s.trial_name] = {outcome_label(o): _cell_state(rows[rows["outcome"] == o], arms, o, show_sensitivity)
                                 for o in outcomes}
     return pd.DataFrame(matrix).T
 
