@@ -23,7 +23,8 @@ shared placebo arm (Cochrane Handbook, section 23.3.4, :cite:`cochrane_handbook_
 
 ``drug`` and ``dose`` in :func:`analyse` restrict the active arms before the rule is applied (for
 the Summary of Findings rows per drug at its licensed dose). ``exclude_caveats`` leaves out rows
-whose recorded caveats (:data:`CAVEATS`) keep them out of primary analyses.
+whose recorded caveats keep them out of primary analyses (``analysis_use = sensitivity``,
+:data:`CAVEATS`); ``exclude_caveats=False`` puts them back for sensitivity analyses.
 
 :func:`analyse` then computes the per-comparison effect sizes and pools them with
 :func:`jakmeta.pooling.pool`. Nothing here is an estimator; it is bookkeeping, tested.
@@ -120,15 +121,13 @@ class Analysis:
         return int(self.table["n_t"].sum() + self.table["n_c"].sum())
 
 
-#: Caveat columns of ``data/outcomes.csv`` (added by the data issue) and the values that keep a row
-#: out of primary analyses: time points that were inferred rather than stated, and adverse-event
-#: counts whose window extends beyond the placebo-controlled period. Columns absent from the data
-#: are ignored. Sensitivity analyses put these rows back (``exclude_caveats=False``).
+#: Caveat columns of ``data/outcomes.csv`` and the values that keep a row out of primary analyses:
+#: time points inferred rather than stated, and adverse-event counts whose window extends beyond the
+#: placebo-controlled period. The data package marks such rows ``analysis_use = sensitivity``;
+#: these columns are checked as well, so that a row with a caveat never enters a primary analysis.
 CAVEATS = {
-    "timepoint_basis": ("inferred", "assumed", "unclear"),
-    "window": ("beyond_placebo_period", "extends_beyond_placebo", "whole_study", "including_extension"),
-    "ae_window": ("beyond_placebo_period", "extends_beyond_placebo", "whole_study", "including_extension"),
-    "period": ("beyond_placebo_period", "extends_beyond_placebo", "whole_study", "including_extension"),
+    "timepoint_basis": ("inferred",),
+    "ae_window": ("beyond_placebo_period",),
 }
 
 
@@ -137,18 +136,27 @@ def caveat_mask(rows: pd.DataFrame) -> pd.Series:
     mask = pd.Series(False, index=rows.index)
     for column, values in CAVEATS.items():
         if column in rows.columns:
-            mask |= rows[column].astype(str).str.strip().str.lower().isin(values)
+            mask |= rows[column].astype(str).str.strip().isin(values)
     return mask
 
 
 def _usable_rows(pkg: DataPackage, outcome: str, include_derived: bool,
-                 exclude_caveats: bool = False) -> pd.DataFrame:
-    rows = pkg.outcomes[(pkg.outcomes["outcome"] == outcome) & (pkg.outcomes["analysis_use"] == "yes")]
+                 exclude_caveats: bool = True) -> pd.DataFrame:
+    """Rows for an analysis: ``analysis_use = yes`` without a caveat; with ``exclude_caveats=False``
+    also the ``sensitivity`` rows (and caveat rows), where no primary row exists for the same arm,
+    outcome and week."""
+    o = pkg.outcomes
+    rows = o[(o["outcome"] == outcome) & o["analysis_use"].isin(["yes", "sensitivity"])]
     allowed = {"reported", "derived", "imputed"} if include_derived else {"reported"}
     rows = rows[rows["status"].isin(allowed)]
+    caveat = caveat_mask(rows) | (rows["analysis_use"] != "yes")
     if exclude_caveats:
-        rows = rows[~caveat_mask(rows)]
-    return rows
+        return rows[~caveat]
+    key = ["study_id", "arm_id", "timepoint_weeks"]
+    primary_keys = set(map(tuple, rows.loc[~caveat, key].astype(str).to_numpy()))
+    extra = rows[caveat & ~pd.Series([tuple(k) in primary_keys for k in rows[key].astype(str).to_numpy()],
+                                     index=rows.index)]
+    return pd.concat([rows[~caveat], extra.drop_duplicates(subset=key)])
 
 
 def _timepoint_for(study: pd.Series, available: list[int], timepoint: str | int | None) -> int | None:
@@ -201,7 +209,7 @@ def _status_of(rows: list[dict]) -> str:
 def comparison_table(pkg: DataPackage, outcome: str, *, multiarm: str = "combine",
                      timepoint: str | int | None = "primary", include_derived: bool = True,
                      studies: list[str] | None = None, drug: str | None = None, dose: str | None = None,
-                     exclude_caveats: bool = False) -> pd.DataFrame:
+                     exclude_caveats: bool = True) -> pd.DataFrame:
     """One row per JAK inhibitor vs placebo comparison with data for ``outcome``.
 
     Binary outcomes give ``events_t, n_t, events_c, n_c``; continuous outcomes give
@@ -258,6 +266,10 @@ def comparison_table(pkg: DataPackage, outcome: str, *, multiarm: str = "combine
             record.update({f"{k}_t": treated[k] for k in suffix})
             record.update({f"{k}_c": control[k] for k in suffix})
             records.append(record)
+    if not records:
+        suffix = ("events", "n") if binary else ("mean", "sd", "n")
+        return pd.DataFrame(columns=["study_id", "trial", "route", "drug", "arms", "timepoint_weeks", "status",
+                                     "population"] + [f"{k}_{g}" for g in "tc" for k in suffix])
     return pd.DataFrame.from_records(records)
 
 
@@ -303,7 +315,7 @@ def effect_sizes(table: pd.DataFrame, outcome: str, measure: str | None = None) 
 def analyse(pkg: DataPackage, outcome: str, *, measure: str | None = None, method: str = "REML",
             ci: str = "hksj", multiarm: str = "combine", timepoint: str | int | None = "primary",
             include_derived: bool = True, studies: list[str] | str | None = "liu",
-            drug: str | None = None, dose: str | None = None, exclude_caveats: bool = False) -> Analysis:
+            drug: str | None = None, dose: str | None = None, exclude_caveats: bool = True) -> Analysis:
     """Meta-analysis of one outcome: comparison table, effect sizes, pooled result.
 
     ``studies`` is a list of trial ids or the name of a set (``liu``, ``update``, ``all``; see

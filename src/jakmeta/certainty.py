@@ -65,8 +65,13 @@ def _scale(measure: str):
 
 
 def control_risk(a: Analysis) -> float:
-    """Median placebo risk across the trials in the analysis (GRADE's 'risk with placebo')."""
-    return float(np.median(a.table["events_c"] / a.table["n_c"]))
+    """Median placebo risk across the trials in the analysis (GRADE's 'risk with placebo').
+
+    A placebo arm with no event counts as 0.5 / (n + 1) (the 0.5 zero-cell correction): with a
+    risk of exactly 0 every odds or risk ratio would translate into 0 more per 1000."""
+    e, n = a.table["events_c"].to_numpy(float), a.table["n_c"].to_numpy(float)
+    zero = e == 0
+    return float(np.median(np.where(zero, 0.5 / (n + 1), e / n)))
 
 
 def absolute_per_1000(measure: str, control: float, values) -> tuple[float, ...]:

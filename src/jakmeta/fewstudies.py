@@ -107,9 +107,12 @@ def common_effect(a: Analysis):
     """Common-effect estimate: Mantel-Haenszel for counts (OR/RR), inverse variance otherwise."""
     if "events_t" in a.table and a.measure in ("OR", "RR"):
         t = a.table
-        return "Common effect, Mantel-Haenszel", mantel_haenszel(
-            t["events_t"].to_numpy(int), t["n_t"].to_numpy(int), t["events_c"].to_numpy(int),
-            t["n_c"].to_numpy(int), measure=a.measure, level=LEVEL)
+        try:
+            return "Common effect, Mantel-Haenszel", mantel_haenszel(
+                t["events_t"].to_numpy(int), t["n_t"].to_numpy(int), t["events_c"].to_numpy(int),
+                t["n_c"].to_numpy(int), measure=a.measure, level=LEVEL)
+        except ValueError:  # MH undefined when every table has a zero in the same place
+            pass
     return "Common effect, inverse variance", pool(a.table["yi"].to_numpy(), a.table["vi"].to_numpy(),
                                                    method="FE", ci="z", level=LEVEL)
 

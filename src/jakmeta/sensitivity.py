@@ -79,7 +79,7 @@ def explore(pkg: DataPackage, outcome: str, grid: dict, studies="all", measure: 
         m = measure or DEFAULT_MEASURE[variant]
         table = comparison_table(packages[d.get("basis", "observed")], variant, multiarm=d.get("multiarm", "combine"),
                                  timepoint=d.get("timepoint", "primary"), include_derived=d.get("include_derived", True),
-                                 studies=ids, exclude_caveats=d.get("exclude_caveats", False))
+                                 studies=ids, exclude_caveats=d.get("exclude_caveats", True))
         excluded = pd.DataFrame()
         if len(table) and "events_t" in table and m in ("OR", "RR"):
             zero = (table["events_t"] == 0) & (table["events_c"] == 0)
