@@ -200,7 +200,7 @@ def _not_utf8(file: str, data: bytes, err: UnicodeDecodeError) -> Problem:
     bad_lines = sum(1 for chunk in data.split(b"\n") if not _decodes(chunk))
     more = f"; {bad_lines} lines in all have such bytes" if bad_lines > 1 else ""
     return Problem(file, line, None,
-                   f"not UTF-8 at line {line} (byte 0x{data[err.start]:02X} in '{context}', read as "
+                   f"not UTF-8 (byte 0x{data[err.start]:02X} in '{context}', read as "
                    f"Windows-1252{more}): save the file as UTF-8 (in Excel: 'CSV UTF-8 (comma delimited)')")
 
 
@@ -255,8 +255,9 @@ def read_csv_file(path: Path, file: str, problems: list[Problem]) -> CsvFile | N
                 rows.append(record)
                 lines.append(line)
     except csv.Error as err:
-        hint = " (is a double quote left open?)" if "end of data" in str(err) or "expected" in str(err) else ""
-        problems.append(Problem(file, start, None, f"cannot be read as CSV from line {start} on: {err}{hint}"))
+        problems.append(Problem(file, start, None, f"cannot be read as CSV: {err} (a value that starts with a "
+                                                   "double quote must end with one before the next comma; a double "
+                                                   "quote inside a value is written twice)"))
         return None
     if header is None:
         problems.append(Problem(file, None, None, "file is empty (no header row)"))
@@ -277,7 +278,7 @@ def read_csv_file(path: Path, file: str, problems: list[Problem]) -> CsvFile | N
         hint = ("an unquoted comma inside a value? put such values in double quotes" if count > len(header)
                 else "a missing comma, or a line break inside an unquoted value?")
         problems.append(Problem(file, line, None,
-                                f"line {line} has {count} fields, expected {len(header)} as in the header ({hint})"))
+                                f"has {count} fields, expected {len(header)} as in the header ({hint})"))
     if len(seen) < len(header) or ragged:
         return None
     if not rows:
@@ -510,8 +511,8 @@ def _descriptor_problems(descriptor: object, file: str) -> list[Problem]:
             continue
         names = [f["name"] for f in schema["fields"]]
         schemas[name] = names
-        for spec in schema["fields"]:
-            if names.count(spec["name"]) > 1:
+        for k_field, spec in enumerate(schema["fields"]):
+            if spec["name"] in names[:k_field]:
                 problems.append(Problem(file, None, None, f"{label}: field '{spec['name']}' is defined twice"))
             if spec.get("type", "string") not in TYPES:
                 problems.append(Problem(file, None, None, f"{label}, field '{spec['name']}': type '{spec.get('type')}' "
