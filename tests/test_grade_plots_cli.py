@@ -4,9 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import io
-import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import matplotlib
@@ -140,35 +137,4 @@ def test_coverage_simulation_is_reproducible_and_sensible():
     with pytest.raises(ValueError, match="tau2"):
         simulation.simulate_meta_analyses(7, -1.0, 10)
 
-
-# ---------------------------------------------------------------------------------- CLI
-
-def _run(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "jakmeta", *args], capture_output=True, text=True, timeout=300)
-
-
-def test_cli_summary_csv():
-    result = _run("summary", "--format", "csv")
-    assert result.returncode == 0, result.stderr
-    header = result.stdout.splitlines()[0].split(",")
-    assert header == ["outcome", "k", "participants", "measure", "estimate", "ci_low", "ci_high",
-                      "pi_low", "pi_high", "i2", "certainty"]
-    assert len(result.stdout.splitlines()) == 1 + len(report.OUTCOMES)
-
-
-def test_cli_reproduce_markdown():
-    result = _run("reproduce", "--format", "markdown")
-    assert result.returncode == 0, result.stderr
-    assert "salt50" in result.stdout and "verdict" in result.stdout
-
-
-def test_cli_fails_clearly_on_invalid_data(tmp_path):
-    data = tmp_path / "data"
-    shutil.copytree(ROOT / "data", data)
-    shutil.copy(ROOT / "references.bib", tmp_path / "references.bib")
-    text = (data / "arms.csv").read_text(encoding="utf-8").replace(",placebo,0,no,189,", ",placebo,0,no,-189,", 1)
-    (data / "arms.csv").write_text(text, encoding="utf-8")
-    result = _run("summary", "--data", str(data))
-    assert result.returncode == 1
-    assert "arms.csv" in result.stderr and "n_randomised" in result.stderr
-    assert result.stdout == ""
+# The command line is tested in tests/test_cli.py.

@@ -1,17 +1,30 @@
-"""Command line: ``python -m jakmeta validate|summary|reproduce``.
+"""Command line: ``python -m jakmeta validate|summary|reproduce|analyse|snapshot``.
 
 - ``validate [DIR]``: check the data package; print every problem (file, line, column) and exit 1
   when there is one.
 - ``summary [--format csv|markdown]``: the Summary of Findings rows computed from ``data/``.
 - ``reproduce [--format csv|markdown]``: our estimates beside the published ones.
+- ``analyse OUTCOME [--trials liu|update|all] [--method M] [--ci C] [--multiarm R] [--measure M]
+  [--exclude TRIAL ...] [--plot FILE]``: rerun one analysis with other settings and print the pooled
+  result and the per-trial table (and write the forest plot): a reviewer's way to test a doubt
+  without editing a notebook. Built on :func:`jakmeta.analysis.analyse`.
+- ``snapshot [--folder DIR]``: store this version's pooled results as ``results/summaries/v<version>.csv``
+  (read by the "What changed" chapter).
+
+Missing values are printed as an em dash, never as NaN.
 """
 
 from __future__ import annotations
 
 import argparse
+import math
 import sys
 
+import pandas as pd
+
 from jakmeta.data import DataValidationError, validate_package
+
+MISSING = "—"
 
 
 def _cmd_validate(args: argparse.Namespace) -> int:
@@ -26,11 +39,32 @@ def _cmd_validate(args: argparse.Namespace) -> int:
     return 0
 
 
-def _print_table(frame, fmt: str) -> None:
-    if fmt == "csv":
+def _cell(value, decimals: int | None = None) -> str:
+    """One value as printed: missing -> em dash; floats with ``decimals`` decimals, or else whole
+    ones without '.0' and others with at most 3 decimals; anything else as given."""
+    if value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value)):
+        return MISSING
+    if isinstance(value, float) and decimals is not None:
+        return f"{value:.{decimals}f}"
+    if isinstance(value, float):
+        if value.is_integer():
+            return str(int(value))
+        return f"{value:.3f}".rstrip("0").rstrip(".") if abs(value) >= 0.001 else f"{value:.2g}"
+    return str(value)
+
+
+def printable(frame: pd.DataFrame, decimals: dict[str, int] | None = None) -> pd.DataFrame:
+    """The frame with every value as text and every missing value as an em dash."""
+    decimals = decimals or {}
+    return frame.astype(object).apply(lambda column: column.map(
+        lambda v: _cell(v, decimals.get(column.name))))
+
+
+def _print_table(frame: pd.DataFrame, fmt: str, decimals: dict[str, int] | None = None) -> None:
+    if fmt == "csv":  # a missing value is an empty field, as CSV readers expect
         frame.to_csv(sys.stdout, index=False, lineterminator="\n")
     else:
-        print(frame.to_markdown(index=False))
+        print(printable(frame, decimals).to_markdown(index=False, disable_numparse=True))
 
 
 def _cmd_table(args: argparse.Namespace) -> int:
@@ -46,8 +80,128 @@ def _cmd_table(args: argparse.Namespace) -> int:
     return 0
 
 
+# ------------------------------------------------------------------------------------- analyse
+
+class UsageError(ValueError):
+    """A command-line value that is not valid; the message lists the valid ones."""
+
+
+def _resolve_trials(pkg, names: list[str]) -> list[str]:
+    """Study ids for trial names or ids as a reviewer types them (case and '-'/'_' ignored)."""
+    def norm(text: str) -> str:
+        return "".join(ch for ch in str(text).lower() if ch.isalnum())
+
+    lookup = {}
+    for _, row in pkg.studies.iterrows():
+        lookup[norm(row["study_id"])] = row["study_id"]
+        lookup.setdefault(norm(row["trial_name"]), row["study_id"])
+    ids, unknown = [], []
+    for name in names:
+        (ids if norm(name) in lookup else unknown).append(lookup.get(norm(name), name))
+    if unknown:
+        valid = "; ".join(f"{r.study_id} ({r.trial_name})" for r in pkg.studies.itertuples())
+        raise UsageError(f"unknown trial(s) {', '.join(unknown)}; valid: {valid}")
+    return ids
+
+
+def _fmt(value: float, digits: int = 2) -> str:
+    return MISSING if value is None or not math.isfinite(value) else f"{value:.{digits}f}"
+
+
+def pooled_lines(a) -> list[str]:
+    """The pooled result of an analysis in words, on the reporting scale, without NaN."""
+    from jakmeta.analysis import OUTCOME_LABELS
+
+    label = OUTCOME_LABELS.get(a.outcome, a.outcome)
+    s = a.settings
+    lines = [f"{label}: {a.measure}, tau² {s.get('method')}, CI {s.get('ci')}, multi-arm rule "
+             f"{s.get('multiarm')}, time point {s.get('timepoint')}"]
+    if a.result is None or a.k == 0:
+        lines.append("No trial in this set reports the outcome: nothing to pool.")
+        return lines
+    tr = math.exp if a.measure in ("OR", "RR") else (lambda x: x)
+    r = a.result
+
+    def scaled(v):
+        return tr(v) if v is not None and math.isfinite(v) else math.nan
+
+    pooled = "Estimate" if a.k == 1 else "Pooled"
+    lines.append(f"{pooled} {a.measure} {_fmt(scaled(r.estimate))} (95% CI {_fmt(scaled(r.ci_low))} to "
+                 f"{_fmt(scaled(r.ci_high))}); {a.k} comparison(s), {a.n_trials} trial(s), "
+                 f"{a.n_participants} participants")
+    if a.k > 1:
+        lines.append(f"95% prediction interval {_fmt(scaled(r.pi_low))} to {_fmt(scaled(r.pi_high))}; "
+                     f"tau² = {_fmt(r.tau2, 3)}, I² = {_fmt(r.i2, 0)} %, Q = {_fmt(r.q)} "
+                     f"(p = {_fmt(r.q_pvalue, 3)})")
+    else:
+        lines.append("One comparison: the trial's own estimate; no heterogeneity to estimate.")
+    if len(a.excluded):
+        for _, row in a.excluded.iterrows():
+            lines.append(f"Left out: {row.get('trial', row['study_id'])} ({row['reason']})")
+    return lines
+
+
+def _cmd_analyse(args: argparse.Namespace) -> int:
+    from jakmeta import analysis, plots, report
+    from jakmeta.data import load_package
+
+    try:
+        if args.outcome not in analysis.OUTCOME_LABELS:
+            raise UsageError(f"unknown outcome '{args.outcome}'; valid: "
+                             + ", ".join(analysis.OUTCOME_LABELS))
+        pkg = load_package(args.data)
+        studies = analysis.study_set(pkg, args.trials)
+        dropped: list[str] = []
+        if args.exclude:
+            dropped = _resolve_trials(pkg, args.exclude)
+            studies = [s for s in studies if s not in dropped]
+        a = analysis.analyse(pkg, args.outcome, measure=args.measure, method=args.method, ci=args.ci,
+                             multiarm=args.multiarm, studies=studies)
+    except DataValidationError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 1
+    except (UsageError, ValueError, KeyError) as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
+    print("\n".join(pooled_lines(a)))
+    without = [s for s in studies if s not in a.trial_ids]
+    print(f"Trial set '{args.trials}'" + (f" without {', '.join(dropped)}" if args.exclude else "")
+          + f": {len(studies)} trials; without data for this outcome: {', '.join(without) or 'none'}")
+    if a.k:
+        print()
+        table = report.study_table(a)
+        _print_table(table, "markdown", {a.measure: 2, "Weight %": 1})
+    if args.plot:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        fig = plots.forest_plot(a.table, a.result, a.measure, title=analysis.OUTCOME_LABELS[args.outcome],
+                                rob=pkg.risk_of_bias, outcome=args.outcome)
+        fig.savefig(args.plot, bbox_inches="tight", metadata={"Software": None} if
+                    str(args.plot).endswith(".png") else None)
+        print(f"\nforest plot written to {args.plot}")
+    return 0
+
+
+def _cmd_snapshot(args: argparse.Namespace) -> int:
+    from jakmeta import release
+
+    try:
+        path = release.write_snapshot(release.snapshot(), args.folder)
+    except DataValidationError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 1
+    print(f"pooled results of version {release.version()} written to {path}")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
+    from jakmeta import release
+    from jakmeta.analysis import MULTIARM_RULES
+    from jakmeta.pooling import CI_METHODS, METHODS
+
     parser = argparse.ArgumentParser(prog="python -m jakmeta", description=__doc__.splitlines()[0])
+    parser.add_argument("--version", action="version", version=f"jakmeta {release.version()}")
     sub = parser.add_subparsers(dest="command", required=True)
     validate = sub.add_parser("validate", help="check the data package against its schema and rules")
     validate.add_argument("directory", nargs="?", default=None, help="data package folder (default: data/)")
@@ -57,6 +211,29 @@ def main(argv: list[str] | None = None) -> int:
         p.add_argument("--format", choices=["csv", "markdown"], default="markdown")
         p.add_argument("--data", default=None, help="data package folder (default: data/)")
         p.set_defaults(func=_cmd_table)
+
+    an = sub.add_parser("analyse", aliases=["analyze"], help="rerun one analysis with other settings",
+                        description="Rerun one meta-analysis and print the pooled result and the "
+                                    "per-trial table. Example: python -m jakmeta analyse salt20 "
+                                    "--trials all --method DL --ci z --exclude brave_aa2 --plot f.png")
+    an.add_argument("outcome", help="outcome code, e.g. salt20 (an unknown code lists the valid ones)")
+    an.add_argument("--trials", choices=["liu", "update", "all"], default="liu",
+                    help="trial set: Liu et al.'s 7 trials, those published since, or all (default liu)")
+    an.add_argument("--method", choices=METHODS, default="REML", help="tau² estimator (default REML)")
+    an.add_argument("--ci", choices=CI_METHODS, default="hksj", help="confidence interval (default hksj)")
+    an.add_argument("--multiarm", choices=MULTIARM_RULES, default="combine",
+                    help="rule for trials with several active arms (default combine)")
+    an.add_argument("--measure", choices=["OR", "RR", "RD", "MD", "SMD"], default=None,
+                    help="effect measure (default: the outcome's, as Liu et al. used)")
+    an.add_argument("--exclude", nargs="+", metavar="TRIAL", default=[],
+                    help="leave out these trials (study_id or trial name)")
+    an.add_argument("--plot", metavar="FILE", help="write the forest plot (png, svg or pdf)")
+    an.add_argument("--data", default=None, help="data package folder (default: data/)")
+    an.set_defaults(func=_cmd_analyse)
+
+    snap = sub.add_parser("snapshot", help="store this version's pooled results (results/summaries/)")
+    snap.add_argument("--folder", default=str(release.SUMMARIES), help="where (default results/summaries)")
+    snap.set_defaults(func=_cmd_snapshot)
     args = parser.parse_args(argv)
     return args.func(args)
 

@@ -1,0 +1,287 @@
+"""Releases of this living review: version, dates, the downloadable data package, and what changed.
+
+- :func:`version` is ``jakmeta.__version__``; ``pyproject.toml`` and ``CITATION.cff`` carry the same
+  number (``tests/test_cli.py`` checks the three agree).
+- :func:`data_last_searched` is the latest ``date`` in ``data/searches.csv`` (the search log), read
+  from the data, never typed; :func:`build_date` is the date of ``SOURCE_DATE_EPOCH`` (the Makefile
+  sets it to the time of the last commit, so that two builds of one commit are identical).
+- :func:`snapshot` is the table of pooled results of one version (every outcome, for Liu et al.'s
+  trials and for all trials, with the primary settings); ``python -m jakmeta snapshot`` stores it as
+  ``results/summaries/v<version>.csv``, and :func:`changes` lists what moved between two stored
+  snapshots: the living review's change log (``chapters/changes.ipynb``).
+- :func:`setup` makes this module a Sphinx extension (``_config.yml: sphinx.extra_extensions``): it
+  puts the version and the dates in every page's footer and in MyST substitutions, and copies the
+  data package (and a zip of it) and ``CITATION.cff`` into the website.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+import json
+import math
+import os
+import re
+import shutil
+import subprocess
+import zipfile
+from pathlib import Path
+
+import pandas as pd
+
+from jakmeta import __version__
+
+ROOT = Path(__file__).resolve().parents[2]
+SUMMARIES = ROOT / "results" / "summaries"
+#: Trial sets a snapshot covers (see :func:`jakmeta.analysis.study_set`).
+SNAPSHOT_SETS = ("liu", "all")
+SNAPSHOT_COLUMNS = ["version", "outcome", "label", "trials_set", "measure", "method", "ci", "k",
+                    "trials", "participants", "estimate", "ci_low", "ci_high", "pi_low", "pi_high",
+                    "tau2", "i2"]
+#: Results are compared at the precision the book prints them (2 decimals; ratios on their scale).
+DECIMALS = 2
+
+
+def version() -> str:
+    return __version__
+
+
+def _data_dir(directory: str | os.PathLike | None) -> Path:
+    if directory is not None:
+        return Path(directory)
+    from jakmeta.data import default_data_dir
+
+    return default_data_dir()
+
+
+def data_last_searched(directory: str | os.PathLike | None = None) -> dt.date | None:
+    """The latest search date of the data package: max of ``searches.csv: date``; else a
+    ``last_searched`` (or ``searched``) date in ``datapackage.json``; ``None`` when neither exists."""
+    directory = _data_dir(directory)
+    searches = directory / "searches.csv"
+    if searches.exists():
+        dates = pd.to_datetime(pd.read_csv(searches, dtype=str).get("date", pd.Series(dtype=str)),
+                               errors="coerce", format="%Y-%m-%d").dropna()
+        if len(dates):
+            return dates.max().date()
+    meta = directory / "datapackage.json"
+    if meta.exists():
+        package = json.loads(meta.read_text(encoding="utf-8"))
+        for key in ("last_searched", "searched"):
+            if package.get(key):
+                return dt.date.fromisoformat(str(package[key])[:10])
+    return None
+
+
+def build_date() -> dt.date:
+    """The date of ``SOURCE_DATE_EPOCH``; else of the last commit; else today (UTC)."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    if not epoch:
+        try:
+            epoch = subprocess.run(["git", "log", "-1", "--format=%ct"], cwd=ROOT, capture_output=True,
+                                   text=True, timeout=10).stdout.strip()
+        except (OSError, subprocess.SubprocessError):
+            epoch = ""
+    if epoch and int(epoch) > 0:
+        return dt.datetime.fromtimestamp(int(epoch), dt.UTC).date()
+    return dt.datetime.now(dt.UTC).date()
+
+
+# ------------------------------------------------------------------------------ snapshots
+
+def _row(a, outcome: str, label: str, trials_set: str) -> dict:
+    ratio = a.measure in ("OR", "RR")
+
+    def scale(value):
+        if value is None or not math.isfinite(value):
+            return math.nan
+        return math.exp(value) if ratio else value
+
+    r = a.result
+    trials = a.table["study_id"].nunique() if len(a.table) else 0
+    participants = int(a.table["n_t"].sum() + a.table["n_c"].sum()) if len(a.table) else 0
+    row = {"outcome": outcome, "label": label, "trials_set": trials_set, "measure": a.measure,
+           "method": a.settings.get("method", "REML"), "ci": a.settings.get("ci", "hksj"),
+           "k": len(a.table), "trials": int(trials), "participants": participants}
+    for name in ("estimate", "ci_low", "ci_high", "pi_low", "pi_high"):
+        row[name] = scale(getattr(r, name, None)) if r is not None else math.nan
+    row["tau2"] = getattr(r, "tau2", math.nan) if r is not None else math.nan
+    row["i2"] = getattr(r, "i2", math.nan) if r is not None else math.nan
+    return row
+
+
+def snapshot(pkg=None, ver: str | None = None) -> pd.DataFrame:
+    """Pooled result of every outcome (``analysis.OUTCOME_LABELS``) for each trial set in
+    :data:`SNAPSHOT_SETS`, with the primary settings of :func:`jakmeta.analysis.analyse`."""
+    from jakmeta import analysis
+    from jakmeta.data import load_package
+
+    pkg = pkg if pkg is not None else load_package()
+    rows = []
+    for outcome, label in analysis.OUTCOME_LABELS.items():
+        for trials_set in SNAPSHOT_SETS:
+            a = analysis.analyse(pkg, outcome, studies=trials_set)
+            rows.append(_row(a, outcome, label, trials_set))
+    frame = pd.DataFrame(rows)
+    frame.insert(0, "version", ver or version())
+    return frame[SNAPSHOT_COLUMNS]
+
+
+def write_snapshot(frame: pd.DataFrame, folder: str | os.PathLike = SUMMARIES) -> Path:
+    """Store a snapshot as ``<folder>/v<version>.csv`` (6 significant digits, LF line ends)."""
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"v{frame['version'].iloc[0]}.csv"
+    frame.to_csv(path, index=False, float_format="%.6g", lineterminator="\n")
+    return path
+
+
+def _version_key(ver: str) -> tuple:
+    return tuple(int(p) if p.isdigit() else p for p in re.split(r"[.\-]", ver))
+
+
+def read_snapshots(folder: str | os.PathLike = SUMMARIES) -> dict[str, pd.DataFrame]:
+    """Every stored snapshot, oldest version first."""
+    found = {}
+    for path in Path(folder).glob("v*.csv"):
+        frame = pd.read_csv(path)
+        missing = [c for c in SNAPSHOT_COLUMNS if c not in frame.columns]
+        if missing:
+            raise ValueError(f"{path}: missing column(s) {', '.join(missing)}; "
+                             f"a snapshot has {', '.join(SNAPSHOT_COLUMNS)}")
+        found[path.stem[1:]] = frame
+    return dict(sorted(found.items(), key=lambda item: _version_key(item[0])))
+
+
+def _shown(value: float) -> str:
+    return "—" if pd.isna(value) else f"{value:.{DECIMALS}f}"
+
+
+def _result(row) -> str:
+    if row is None or pd.isna(row["estimate"]):
+        return "no pooled result"
+    return (f"{row['measure']} {_shown(row['estimate'])} ({_shown(row['ci_low'])} to "
+            f"{_shown(row['ci_high'])}), k = {int(row['k'])}")
+
+
+def changes(old: pd.DataFrame, new: pd.DataFrame) -> pd.DataFrame:
+    """The pooled results that moved from ``old`` to ``new``: a different number of comparisons,
+    trials or participants, a different measure, or an estimate or CI limit that differs at the
+    printed precision (2 decimals); results that appear or disappear are listed too.
+
+    One row per moved result: outcome, trial set, what moved, the old and the new result."""
+    key = ["outcome", "trials_set"]
+    merged = old.merge(new, on=key, how="outer", suffixes=("_old", "_new"), indicator=True)
+    rows = []
+    for _, m in merged.iterrows():
+        label = m["label_new"] if isinstance(m.get("label_new"), str) else m["label_old"]
+        old_row = _side(m, "_old") if m["_merge"] != "right_only" else None
+        new_row = _side(m, "_new") if m["_merge"] != "left_only" else None
+        moved = _what_moved(old_row, new_row)
+        if moved:
+            rows.append({"outcome": label, "trials_set": m["trials_set"], "moved": "; ".join(moved),
+                         "old": _result(old_row), "new": _result(new_row)})
+    return pd.DataFrame(rows, columns=["outcome", "trials_set", "moved", "old", "new"])
+
+
+def _side(m: pd.Series, suffix: str) -> dict:
+    return {c: m.get(c + suffix, m.get(c)) for c in SNAPSHOT_COLUMNS if c not in ("outcome", "trials_set")}
+
+
+def _what_moved(old: dict | None, new: dict | None) -> list[str]:
+    if old is None or pd.isna(old.get("estimate")) and not pd.isna(new.get("estimate")):
+        return ["new result"]
+    if new is None or pd.isna(new.get("estimate")) and not pd.isna(old.get("estimate")):
+        return ["no longer pooled"]
+    moved = []
+    for name, text in (("measure", "measure"), ("k", "comparisons"), ("trials", "trials"),
+                       ("participants", "participants")):
+        if str(old[name]) != str(new[name]) and not (pd.isna(old[name]) and pd.isna(new[name])):
+            a, b = old[name], new[name]
+            a = int(a) if isinstance(a, float) and a.is_integer() else a
+            b = int(b) if isinstance(b, float) and b.is_integer() else b
+            moved.append(f"{text} {a} → {b}")
+    for name, text in (("estimate", "estimate"), ("ci_low", "lower CI limit"), ("ci_high", "upper CI limit")):
+        if _shown(old[name]) != _shown(new[name]):
+            moved.append(f"{text} {_shown(old[name])} → {_shown(new[name])}")
+    return moved
+
+
+def change_log(folder: str | os.PathLike = SUMMARIES) -> list[tuple[str, str, pd.DataFrame]]:
+    """For each pair of consecutive stored versions: (old version, new version, :func:`changes`)."""
+    snaps = read_snapshots(folder)
+    versions = list(snaps)
+    return [(a, b, changes(snaps[a], snaps[b])) for a, b in itertools.pairwise(versions)]
+
+
+# ------------------------------------------------------------------------------ the website
+
+def data_package_files(directory: str | os.PathLike | None = None) -> list[Path]:
+    """What the download offers: ``datapackage.json``, the codebook ``README.md`` and every
+    resource file that ``datapackage.json`` names, in its order."""
+    directory = _data_dir(directory)
+    package = json.loads((directory / "datapackage.json").read_text(encoding="utf-8"))
+    files = [directory / "datapackage.json", directory / "README.md"]
+    files += [directory / r["path"] for r in package.get("resources", []) if r.get("path")]
+    return [f for f in dict.fromkeys(files) if f.exists()]
+
+
+def write_data_zip(target: str | os.PathLike, directory: str | os.PathLike | None = None) -> Path:
+    """A zip of :func:`data_package_files` under a folder ``jakmeta-data-<version>/``. Byte-identical
+    for the same files: entries in a fixed order, dated by :func:`build_date`, fixed permissions."""
+    target = Path(target)
+    stamp = build_date().timetuple()[:3] + (0, 0, 0)
+    prefix = f"jakmeta-data-{version()}"
+    with zipfile.ZipFile(target, "w", compression=zipfile.ZIP_DEFLATED) as zf:
+        for path in data_package_files(directory):
+            info = zipfile.ZipInfo(f"{prefix}/{path.name}", date_time=stamp)
+            info.external_attr = 0o644 << 16
+            info.compress_type = zipfile.ZIP_DEFLATED
+            zf.writestr(info, path.read_bytes())
+    return target
+
+
+def _stage_downloads(folder: Path, source: Path) -> None:
+    """``folder`` becomes: data/<files>, jakmeta-data.zip, CITATION.cff (copied into the site root)."""
+    shutil.rmtree(folder, ignore_errors=True)
+    (folder / "data").mkdir(parents=True)
+    data = source / "data"
+    for path in data_package_files(data):
+        shutil.copyfile(path, folder / "data" / path.name)
+    write_data_zip(folder / "jakmeta-data.zip", data)
+    if (source / "CITATION.cff").exists():
+        shutil.copyfile(source / "CITATION.cff", folder / "CITATION.cff")
+
+
+def _on_config_inited(app, config) -> None:
+    source = Path(app.srcdir)
+    searched = data_last_searched(source / "data")
+    searched_text = searched.isoformat() if searched else "not recorded"
+    built = build_date().isoformat()
+    config.version = config.release = version()
+    files = data_package_files(source / "data")
+    links = ", ".join(f'<a href="../data/{f.name}"><code>{f.name}</code></a>' for f in files)
+    subs = dict(config.myst_substitutions or {})
+    subs.update(version=version(), data_searched=searched_text, build_date=built, data_files=links)
+    config.myst_substitutions = subs
+    app.jakmeta_release = (f"Version {version()} · data last searched {searched_text} · "
+                           f"built from the commit of {built}")
+    staging = Path(app.doctreedir).parent / "release_downloads"
+    _stage_downloads(staging, source)
+    config.html_extra_path = [*config.html_extra_path, str(staging)]
+
+
+def _on_page_context(app, pagename, templatename, context, doctree) -> None:
+    """The release line under every page's footer, with links relative to that page."""
+    download = context["pathto"]("chapters/download") if "chapters/download" in app.env.all_docs else ""
+    cite = context["pathto"]("CITATION.cff", 1)
+    links = f' · <a href="{download}">download the data</a>' if download else ""
+    context["theme_extra_footer"] = (
+        f"{context.get('theme_extra_footer') or ''}<p class=\"jakmeta-release\">{app.jakmeta_release}"
+        f"{links} · <a href=\"{cite}\">how to cite (CITATION.cff)</a></p>")
+
+
+def setup(app) -> dict:
+    app.connect("config-inited", _on_config_inited)
+    app.connect("html-page-context", _on_page_context)
+    return {"version": version(), "parallel_read_safe": True, "parallel_write_safe": True}
