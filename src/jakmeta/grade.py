@@ -178,20 +178,21 @@ def risk_with_intervention(control_risk: float, relative: float, measure: str) -
     raise ValueError(f"measure must be OR or RR, got {measure}")
 
 
-def plain_language(outcome_text: str, level: str, direction: str) -> str:
+def plain_language(outcome_text: str, level: str, direction: str, intervention: str = "JAK inhibitors",
+                   plural: bool = True) -> str:
     """GRADE's standard wording for a finding (Santesso et al. 2020, :cite:`santesso2020`).
 
     ``direction`` is one of 'increase', 'reduction', 'little to no difference' or 'no clear
     difference' (the CI includes no effect and an important effect: see :mod:`jakmeta.wording`)."""
-    intervention = "JAK inhibitors"
     if level == "very low":
         return f"The evidence is very uncertain about the effect of {intervention} on {outcome_text}."
     if direction == "no clear difference":
-        return (f"It is not clear whether {intervention} change {outcome_text}: the 95% CI includes "
-                "no effect as well as an important effect.")
-    verb = {"high": "result in", "moderate": "likely result in", "low": "may result in"}[level]
+        return (f"It is not clear whether {intervention} change{'' if plural else 's'} {outcome_text}: the 95% CI "
+                "includes no effect as well as an important effect.")
+    result = "result in" if plural else "results in"
+    verb = {"high": result, "moderate": f"likely {result}", "low": "may result in"}[level]
     effect = "little to no difference in" if direction == "little to no difference" else f"a{'n' if direction[0] in 'aeiou' else ''} {direction} in"
-    return f"{intervention} {verb} {effect} {outcome_text}."
+    return f"{intervention[0].upper() + intervention[1:]} {verb} {effect} {outcome_text}."
 
 
 def indirectness_domain(facts: list[tuple[str, float, list[str]]], total_weight: float) -> DomainRating:

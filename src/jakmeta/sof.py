@@ -87,7 +87,10 @@ def outcome_text(outcome: str) -> str:
 
 def plain_statement(f: Finding) -> str:
     """GRADE's standard plain-language statement for one finding (Santesso et al. 2020)."""
-    return grade.plain_language(outcome_text(f.analysis.outcome), f.certainty, direction(f))
+    drug, dose = f.analysis.settings.get("drug"), f.analysis.settings.get("dose")
+    intervention = f"{drug} {dose}" if drug else "JAK inhibitors"
+    return grade.plain_language(outcome_text(f.analysis.outcome), f.certainty, direction(f), intervention,
+                                plural=drug is None)
 
 
 def _effect_columns(f: Finding) -> dict:
@@ -150,8 +153,9 @@ def sof_layout(sof: pd.DataFrame) -> pd.DataFrame:
     for r in sof.itertuples():
         letters = []
         for note in [n for n in str(r.footnotes).split(" | ") if n]:
-            notes.append(note)
-            letters.append(chr(ord("a") + len(notes) - 1))
+            if note not in notes:
+                notes.append(note)
+            letters.append(chr(ord("a") + notes.index(note)))
         participants = f"{r.participants:,} ({r.trials} RCT{'s' if r.trials != 1 else ''})" if r.k else "—"
         certainty = (f"{grade.SYMBOLS[r.certainty]} {r.certainty.upper()}" if r.certainty in grade.SYMBOLS
                      else r.certainty)
@@ -187,3 +191,27 @@ def summary_table(data_dir=None) -> pd.DataFrame:
                "pi_low", "pi_high", "i2", "certainty"]
     table = sof[columns].rename(columns={"row": "outcome"})
     return table.round({"estimate": 3, "ci_low": 3, "ci_high": 3, "pi_low": 3, "pi_high": 3, "i2": 1})
+
+
+def bottom_line(sof: pd.DataFrame) -> str:
+    """The answer in two sentences, generated from the SoF rows (outcomes only, not drug rows)."""
+    main = sof[sof["row"].isin(OUTCOMES)]
+    estimated = main[main["k"] > 0]
+    salt20 = main[main["row"] == "salt20"].iloc[0]
+    text = (f"{wording.spell(len(estimated)).capitalize()} of the {wording.spell(len(main))} outcomes could be "
+            f"estimated from the trials' data we could read. ")
+    if salt20["k"] > 0:
+        word = direction_from_row(salt20)
+        text += (f"For the main outcome, SALT ≤ 20 (at most a fifth of the scalp without hair), "
+                 f"{salt20['trials']} trials with {salt20['participants']:,} participants give an odds ratio of "
+                 f"{salt20['estimate']:.1f} (95% CI {salt20['ci_low']:.1f} to {salt20['ci_high']:.1f}): "
+                 f"{salt20['absolute_short']} reach it with a JAK inhibitor than with placebo "
+                 f"({word}; {salt20['certainty']}-certainty evidence).")
+    return text
+
+
+def direction_from_row(row) -> str:
+    """Direction word for a SoF row from its CI on the reporting scale (ratios: null 1; MD: null 0)."""
+    null = 0.0 if row["measure"] == "MD" else 1.0
+    word = wording.direction(row["ci_low"], row["ci_high"], null)
+    return "the 95% CI includes no effect" if word == "no clear difference" else "the 95% CI excludes no effect"
