@@ -16,6 +16,8 @@ from statsmodels.stats.meta_analysis import combine_effects
 from jakmeta.pooling import (
     CI_METHODS,
     METHODS,
+    ConvergenceWarning,
+    DegenerateResultWarning,
     PoolResult,
     i2_from_q,
     leave_one_out,
@@ -148,7 +150,8 @@ def test_identical_studies_give_tau2_zero_and_degenerate_hksj():
     y, v = np.full(4, 0.3), np.array([0.1, 0.2, 0.3, 0.4])
     for method in RE_METHODS:
         assert pool(y, v, method=method, ci="z").tau2 == 0.0
-    hk = pool(y, v, method="REML", ci="hksj")
+    with pytest.warns(DegenerateResultWarning, match="hksj-adhoc"):
+        hk = pool(y, v, method="REML", ci="hksj")
     assert hk.se == 0.0  # metafor: the KH scale is set to 0 when the weighted RSS is 0
     assert pool(y, v, method="REML", ci="hksj-adhoc").se > 0
 
@@ -169,7 +172,8 @@ def test_two_studies_with_hksj_use_one_df():
     res = pool([0.1, 0.6], [0.04, 0.05], method="REML", ci="hksj")
     assert res.df == 1
     assert res.ci_high - res.estimate == pytest.approx(stats.t.ppf(0.975, 1) * res.se)
-    assert math.isnan(pool([0.1, 0.6], [0.04, 0.05], pi="higgins").pi_low)  # t(k-2) needs k >= 3
+    with pytest.warns(DegenerateResultWarning, match="k = 2"):
+        assert math.isnan(pool([0.1, 0.6], [0.04, 0.05], pi="higgins").pi_low)  # t(k-2) needs k >= 3
 
 
 def test_result_is_frozen_and_to_dict_is_plain():
@@ -184,12 +188,19 @@ def test_result_is_frozen_and_to_dict_is_plain():
 
 
 def test_non_convergence_is_flagged_with_a_warning(monkeypatch):
-    import jakmeta.pooling as pooling
+    import jakmeta.engine as engine
 
-    monkeypatch.setattr(pooling, "MAXITER", 1)
-    with pytest.warns(RuntimeWarning, match="did not converge"):
+    real = engine.tau2_rows
+
+    def not_converged(rows, method):
+        tau2, conv, multimodal = real(rows, method)
+        return tau2, np.zeros_like(conv), multimodal
+
+    monkeypatch.setattr(engine, "tau2_rows", not_converged)
+    with pytest.warns(ConvergenceWarning, match="did not converge"):
         res = pool(BCG_YI, BCG_VI, method="REML")
     assert not res.converged
+    assert issubclass(ConvergenceWarning, RuntimeWarning) and issubclass(ConvergenceWarning, DegenerateResultWarning)
 
 
 # --------------------------------------------------------------------------------------------
@@ -218,7 +229,7 @@ def test_pool_many_rows_agree_with_pool(method, ci):
     for i in range(Y.shape[0]):
         keep = ~np.isnan(Y[i])
         with warnings.catch_warnings():
-            warnings.simplefilter("ignore", RuntimeWarning)
+            warnings.simplefilter("ignore", DegenerateResultWarning)
             one = pool(Y[i, keep], V[i, keep], method=method, ci=ci, pi=many.pi)
         row = many.row(i)
         for name in ("k", "q_df", "tau2_estimable", "converged", "ci", "method"):
@@ -364,7 +375,7 @@ PROPERTY_SETTINGS = settings(max_examples=40, deadline=None, suppress_health_che
 
 def _quiet_pool(y, v, **kwargs) -> PoolResult:
     with warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)
+        warnings.simplefilter("ignore", DegenerateResultWarning)
         return pool(y, v, **kwargs)
 
 

@@ -27,7 +27,7 @@ import statsmodels.api as sm
 from scipy import stats
 
 from jakmeta import _validate
-from jakmeta.pooling import _mixed_effects_fit
+from jakmeta.tau2 import mixed_effects_fit as _mixed_effects_fit
 
 MODELS = ("lm", "rma")
 PREDICTORS = ("sei", "vi", "ni", "ninv", "sqrtninv")
