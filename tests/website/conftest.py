@@ -18,7 +18,11 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-SITE = ROOT / "_build" / "html"
+#: The built site under test: ``_build/html``, or the directory named by ``JAKMETA_SITE_DIR`` (e.g. a
+#: build made with ``jupyter-book build . --path-output /tmp/x``: ``/tmp/x/_build/html``).
+SITE = Path(os.environ.get("JAKMETA_SITE_DIR") or ROOT / "_build" / "html").resolve()
+#: The build directory next to the site: executed notebooks (``jupyter_execute``) and screenshots.
+BUILD = SITE.parent
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 CHROMEDRIVER = shutil.which("chromedriver") or "/usr/bin/chromedriver"
 
@@ -33,7 +37,7 @@ def _missing(what: str) -> None:
 @pytest.fixture(scope="session")
 def site() -> Path:
     if not (SITE / "index.html").exists():
-        _missing("the built site (_build/html; run `make book`)")
+        _missing(f"the built site ({SITE}; run `make book` or set JAKMETA_SITE_DIR)")
     return SITE
 
 

@@ -18,9 +18,9 @@ import pytest
 import yaml
 from bs4 import BeautifulSoup
 
-from .conftest import ROOT, SITE
+from .conftest import BUILD, ROOT, SITE
 
-SCREENSHOTS = ROOT / "_build" / "screenshots"
+SCREENSHOTS = BUILD / "screenshots"
 
 
 def _toc_pages() -> list[str]:
@@ -233,7 +233,7 @@ def _outputs(notebook: Path) -> list:
 def test_build_reproduces_the_stored_outputs_byte_for_byte(site, notebook):
     """The book build executes every notebook afresh; its outputs, figures (PNG bytes) included,
     must equal the outputs stored in the repository (a second, independent execution)."""
-    built = ROOT / "_build" / "jupyter_execute" / "chapters" / notebook.name
+    built = BUILD / "jupyter_execute" / "chapters" / notebook.name
     assert built.exists(), f"{built} missing: build the book first"
     stored, fresh = _outputs(notebook), _outputs(built)
     assert len(stored) == len(fresh), f"{notebook.name}: {len(stored)} stored vs {len(fresh)} built outputs"

@@ -1,0 +1,183 @@
+"""Every page as a reader sees it, at a desktop width (1280 px) and a phone width (390 px):
+
+- no missing-value marker of pandas (``NaN``, ``nan``, ``<NA>``, ``None``, ``NaT``) as a table cell or
+  in the visible text, and no pandas footer ("76 rows × 9 columns");
+- nothing wider than the page unless it sits in a box that scrolls horizontally, nothing cut off by
+  a box that hides its overflow, and text outputs that wrap rather than scroll;
+- a real year (not 1970) in the footer;
+- a full-page screenshot of every page at both widths in ``_build/screenshots/`` for review.
+
+The site is ``_build/html`` or ``$JAKMETA_SITE_DIR``; the page list is ``_toc.yml``.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from .conftest import BUILD
+from .test_site import PAGES
+
+SCREENSHOTS = BUILD / "screenshots"
+WIDTHS = {"desktop": (1280, 900, False), "phone": (390, 844, True)}
+MISSING_MARKERS = ("NaN", "nan", "<NA>", "None", "NaT")
+PANDAS_FOOTER = re.compile(r"\d[\d,]*\s+rows\s*×\s*\d[\d,]*\s+columns")
+
+
+def _open(browser, server, page: str, width: str) -> None:
+    w, h, mobile = WIDTHS[width]
+    browser.execute_cdp_cmd("Emulation.setDeviceMetricsOverride",
+                            {"width": w, "height": h, "deviceScaleFactor": 1, "mobile": mobile})
+    browser.get(f"{server}/{page}")
+    browser.set_script_timeout(30)
+    # wait for fonts and for MathJax to typeset (math changes the width of a page)
+    browser.execute_async_script("""
+        const done = arguments[arguments.length - 1];
+        const math = (window.MathJax && MathJax.startup && MathJax.startup.promise) || Promise.resolve();
+        Promise.all([document.fonts.ready, math]).then(() => setTimeout(done, 150), () => done());
+    """)
+
+
+@pytest.fixture
+def reset_width(browser):
+    yield browser
+    browser.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
+
+
+# Elements wider than the viewport that are not inside a horizontally scrolling box, and elements
+# cut off by an ancestor that hides its overflow. Only the outermost offender is reported.
+OVERFLOW_JS = r"""
+const vw = document.documentElement.clientWidth;
+const scrolls = s => s.overflowX === 'auto' || s.overflowX === 'scroll';
+const hides = s => s.overflowX === 'hidden' || s.overflowX === 'clip';
+const describe = (el, r) => {
+  let name = el.tagName.toLowerCase() + (el.id ? '#' + el.id : '') +
+             (el.className && typeof el.className === 'string' ? '.' + el.className.trim().split(/\s+/).join('.') : '');
+  const text = (el.innerText || el.getAttribute('alt') || '').trim().replace(/\s+/g, ' ').slice(0, 70);
+  const sec = el.closest('section[id]');
+  return `${name} [${Math.round(r.left)}..${Math.round(r.right)} px]` +
+         (sec ? ` in #${sec.id}` : '') + (text ? `: "${text}"` : '');
+};
+const reported = new Set();
+const wide = [], clipped = [];
+const roots = document.querySelectorAll('.bd-header, .bd-main, footer');
+for (const root of roots) {
+  for (const el of root.querySelectorAll('*')) {
+    const r = el.getBoundingClientRect();
+    if (r.width === 0 || r.height === 0) continue;
+    const s = getComputedStyle(el);
+    if (s.visibility === 'hidden' || s.display === 'none' || s.position === 'fixed') continue;
+    if (el.closest('.bd-sidebar-primary, .bd-sidebar-secondary, dialog, .sr-only, .visually-hidden, mjx-assistive-mml')) continue;
+    let parent = el.parentElement, skip = false;
+    while (parent) { if (reported.has(parent)) { skip = true; break; } parent = parent.parentElement; }
+    if (skip) continue;
+    // the nearest ancestor that scrolls or hides horizontally
+    let box = el.parentElement;
+    while (box && box !== document.body && box !== document.documentElement) {
+      const bs = getComputedStyle(box);
+      if (scrolls(bs) || hides(bs)) break;
+      box = box.parentElement;
+    }
+    const boxed = box && box !== document.body && box !== document.documentElement;
+    const bs = boxed ? getComputedStyle(box) : null;
+    if (boxed && scrolls(bs)) {
+      const br = box.getBoundingClientRect();
+      if (br.right > vw + 1 || br.left < -1) { wide.push(describe(box, br)); reported.add(box); }
+      continue;  // inside a scrolling box: may be wider than the page
+    }
+    if (boxed && hides(bs) && el.closest('article')) {
+      const br = box.getBoundingClientRect();
+      if (r.right > br.right + 2 || r.left < br.left - 2) {
+        clipped.push(describe(el, r) + ` (cut by ${describe(box, br).split(' [')[0]})`);
+        reported.add(el);
+        continue;
+      }
+    }
+    if (r.right > vw + 1 || r.left < -1) { wide.push(describe(el, r)); reported.add(el); }
+  }
+}
+// text outputs (print, plain-text results) wrap instead of scrolling
+const unwrapped = [];
+for (const pre of document.querySelectorAll('.cell_output pre')) {
+  if (pre.scrollWidth > pre.clientWidth + 2 && pre.getBoundingClientRect().width > 0) {
+    unwrapped.push(describe(pre, pre.getBoundingClientRect()));
+  }
+}
+return {vw: vw, page: document.documentElement.scrollWidth, wide: wide, clipped: clipped,
+        unwrapped: unwrapped};
+"""
+
+
+def _visible_text_outside_code(browser) -> str:
+    return browser.execute_script("""
+        const main = document.querySelector('article') || document.body;
+        // source code is allowed to say NaN; results are not
+        return Array.from(main.querySelectorAll('p, li, td, th, dd, dt, caption, figcaption, .cell_output'))
+          .filter(el => !el.closest('.cell_input, div.highlight, .highlight, code, details:not([open])'))
+          .map(el => el.innerText).join('\\n');
+    """)
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_no_missing_value_markers_or_pandas_footers(browser, server, reset_width, page):
+    _open(browser, server, page, "desktop")
+    cells = browser.execute_script("""
+        return Array.from(document.querySelectorAll('article td, article th')).map(c => c.innerText.trim());
+    """)
+    bad_cells = sorted({c for c in cells if c in MISSING_MARKERS})
+    counts = {c: sum(1 for x in cells if x == c) for c in bad_cells}
+    text = _visible_text_outside_code(browser)
+    bad_words = sorted(set(re.findall(r"(?<![\w.])(NaN|<NA>|NaT)(?![\w])", text)))
+    footers = PANDAS_FOOTER.findall(text)
+    problems = []
+    if counts:
+        problems.append(f"table cells showing a missing-value marker: {counts} (use jakmeta.display.show_table)")
+    if bad_words:
+        problems.append(f"missing-value markers in the visible text: {bad_words}")
+    if footers:
+        problems.append(f"pandas footers: {footers} (use jakmeta.display.show_table)")
+    assert not problems, f"{page}: " + "; ".join(problems)
+
+
+@pytest.mark.parametrize("width", list(WIDTHS))
+@pytest.mark.parametrize("page", PAGES)
+def test_nothing_is_clipped_or_wider_than_the_page(browser, server, reset_width, page, width):
+    _open(browser, server, page, width)
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    _screenshot(browser, SCREENSHOTS / f"{page.replace('/', '_').removesuffix('.html')}_{WIDTHS[width][0]}.png")
+    found = browser.execute_script(OVERFLOW_JS)
+    problems = []
+    if found["page"] > found["vw"] + 1:
+        problems.append(f"the page scrolls sideways ({found['page']} px > {found['vw']} px)")
+    if found["wide"]:
+        problems.append("wider than the page, not in a scrolling box: " + "; ".join(found["wide"][:8]))
+    if found["clipped"]:
+        problems.append("cut off: " + "; ".join(found["clipped"][:8]))
+    if found["unwrapped"]:
+        problems.append("text output that does not wrap: " + "; ".join(found["unwrapped"][:5]))
+    assert not problems, f"{page} at {WIDTHS[width][0]} px: " + " | ".join(problems)
+
+
+def _screenshot(browser, path) -> None:
+    """A full-page PNG (Chrome DevTools Protocol: capture beyond the viewport)."""
+    import base64
+
+    metrics = browser.execute_cdp_cmd("Page.getLayoutMetrics", {})
+    size = metrics.get("cssContentSize") or metrics["contentSize"]
+    width = browser.execute_script("return document.documentElement.clientWidth")
+    height = min(int(size["height"]), 30000)
+    shot = browser.execute_cdp_cmd("Page.captureScreenshot", {
+        "format": "png", "captureBeyondViewport": True,
+        "clip": {"x": 0, "y": 0, "width": width, "height": height, "scale": 1}})
+    path.write_bytes(base64.b64decode(shot["data"]))
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_footer_shows_a_real_year(browser, server, reset_width, page):
+    _open(browser, server, page, "desktop")
+    footer = browser.execute_script(
+        "return Array.from(document.querySelectorAll('footer')).map(f => f.innerText).join(' ')")
+    years = [int(y) for y in re.findall(r"\b(19\d\d|20\d\d)\b", footer)]
+    assert years, f"{page}: no year in the footer: {footer!r}"
+    assert 1970 not in years and max(years) >= 2025, f"{page}: footer year {years} ({footer.strip()[:120]!r})"
