@@ -123,3 +123,30 @@ def study_table(a: Analysis) -> pd.DataFrame:
                      a.measure: tr(r["yi"]), "95% CI": f"{tr(r['yi'] - z * se):.2f} to {tr(r['yi'] + z * se):.2f}",
                      "Weight %": float(w), "Values": r["status"]})
     return pd.DataFrame(rows, columns=columns)
+
+
+def narrowing(before: Analysis, after: Analysis) -> str:
+    """Why an interval narrowed when trials were added: more participants (the common-effect
+    interval, which depends only on them) or more degrees of freedom (the HKSJ t quantile)."""
+    from jakmeta.fewstudies import common_effect, hksj_quantile
+    from jakmeta.pooling import pool
+
+    if before.k < 2 or after.k < 2:
+        return "With fewer than two trials in one of the analyses, the intervals cannot be compared this way."
+
+    def widths(a: Analysis) -> tuple[float, float]:
+        y, v = a.table["yi"].to_numpy(), a.table["vi"].to_numpy()
+        r = pool(y, v, method="REML", ci="hksj")
+        _, ce = common_effect(a)
+        return r.ci_high - r.ci_low, ce.ci_high - ce.ci_low
+
+    (h0, c0), (h1, c1) = widths(before), widths(after)
+    return (f"From {before.k} to {after.k} trials ({before.n_participants:,} to {after.n_participants:,} "
+            f"participants), the common-effect interval, which reflects only the number of participants and "
+            f"events, becomes {wording.compare_widths(c0, c1)} before; the REML + HKSJ interval becomes "
+            f"{wording.compare_widths(h0, h1)} before, because its t quantile falls from "
+            f"{hksj_quantile(before.k):.1f} ({before.k - 1} degree{'s' if before.k != 2 else ''} of freedom) to "
+            f"{hksj_quantile(after.k):.1f} ({after.k - 1}). Most of the narrowing of the HKSJ interval therefore "
+            + ("comes from the added degrees of freedom, not from the added participants."
+               if math.log(h0 / h1) > 2 * math.log(max(c0 / c1, 1.0 + 1e-9)) else
+               "comes from the added participants as much as from the added degrees of freedom."))
