@@ -33,6 +33,13 @@ def _refuse_non_numbers(name: str, values: object) -> None:
     True → 1.0): a column read as text or a mask passed by mistake must not be pooled."""
     if isinstance(values, (str, bytes)):
         raise ValueError(f"{name} must be a sequence of numbers, not text; got {values!r}")
+    if isinstance(values, (list, tuple)):  # numpy would turn [0.1, True] into [0.1, 1.0]
+        items = [(i, x) for i, x in enumerate(values)]
+        nested = [((i, j), x) for i, row in items if isinstance(row, (list, tuple)) for j, x in enumerate(row)]
+        for idx, item in items + nested:
+            if isinstance(item, (str, bytes, bool, np.bool_)):
+                kind = "booleans" if isinstance(item, (bool, np.bool_)) else "text"
+                raise ValueError(f"{_where(name, idx)} = {item!r}: {name} must be a sequence of numbers, not {kind}")
     try:
         raw = np.asarray(values)
     except (TypeError, ValueError):

@@ -1,0 +1,210 @@
+"""The engine on hard inputs (issue 12): extreme magnitudes, tiny and huge variances, text and
+booleans, degenerate results, multimodal likelihoods; every case ends in a finite result or a
+clear ValueError, in bounded time, and pool_many explains every NaN."""
+
+from __future__ import annotations
+
+import math
+import time
+import warnings
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from scipy import optimize
+
+from jakmeta.pooling import DegenerateResultWarning, pool, pool_many
+
+# A k = 7 data set with a bimodal restricted likelihood (variances 0.001 to 6, found by a random
+# search): the likelihood has a local maximum at tau² = 0 and its global maximum near 0.12.
+# metafor-style Fisher scoring from max(0, HE) (this engine before issue 12, which matched metafor
+# on every reference case) stops at 0.
+BIMODAL_Y = np.array([0.03, 0.04, 0.37, -0.81, -0.82, 1.25, 1.91])
+BIMODAL_V = np.array([0.001, 0.004, 0.02, 0.1, 0.5, 2.0, 6.0])
+
+
+def loglik(t: float, y: np.ndarray, v: np.ndarray, method: str) -> float:
+    """Independent (restricted) log-likelihood of the random-effects model, up to a constant."""
+    w = 1 / (v + t)
+    mu = np.sum(w * y) / np.sum(w)
+    ll = -0.5 * np.sum(np.log(v + t)) - 0.5 * np.sum(w * (y - mu) ** 2)
+    return ll - 0.5 * np.log(np.sum(w)) if method == "REML" else ll
+
+
+def brute_force_max(y, v, method: str) -> float:
+    """Global maximum of the likelihood: a fine grid over [0, 10·Σ(y−ȳ)²], then a bounded
+    optimiser in the bracket of the best grid point."""
+    top = 10 * float(np.sum((y - y.mean()) ** 2)) + float(v.max())
+    grid = np.concatenate([[0.0], np.geomspace(1e-9 * top, top, 20000)])
+    values = np.array([loglik(t, y, v, method) for t in grid])
+    j = int(np.argmax(values))
+    if j == 0:
+        return 0.0
+    lo, hi = grid[j - 1], grid[min(j + 1, grid.size - 1)]
+    res = optimize.minimize_scalar(lambda t: -loglik(t, y, v, method), bounds=(lo, hi), method="bounded",
+                                   options={"xatol": 1e-14 * hi})
+    return float(res.x)
+
+
+@pytest.mark.parametrize("method", ["REML", "ML"])
+def test_global_maximum_on_a_bimodal_likelihood(method):
+    res = pool(BIMODAL_Y, BIMODAL_V, method=method, ci="z")
+    expected = brute_force_max(BIMODAL_Y, BIMODAL_V, method)
+    assert res.tau2 == pytest.approx(expected, rel=1e-6)
+    assert loglik(res.tau2, BIMODAL_Y, BIMODAL_V, method) >= loglik(0.0, BIMODAL_Y, BIMODAL_V, method)
+    if method == "REML":
+        assert res.tau2 == pytest.approx(0.1197, abs=1e-4)
+        assert res.multimodal
+        # the local maximum at 0 is a real one: the REML score at tau² = 0 is negative
+        w = 1 / BIMODAL_V
+        mu = np.sum(w * BIMODAL_Y) / w.sum()
+        score0 = np.sum(w**2 * (BIMODAL_Y - mu) ** 2) - (w.sum() - np.sum(w**2) / w.sum())
+        assert score0 < 0
+
+
+def test_pool_many_flags_the_bimodal_row_and_agrees_with_pool():
+    Y = np.vstack([BIMODAL_Y, BIMODAL_Y + 1])
+    many = pool_many(Y, np.vstack([BIMODAL_V, BIMODAL_V]), method="REML")
+    assert many.multimodal.all()
+    assert all("multimodal" in s for s in many.status)
+    assert many.tau2[0] == pytest.approx(pool(BIMODAL_Y, BIMODAL_V).tau2, rel=1e-10)
+
+
+@pytest.mark.parametrize("method", ["REML", "ML"])
+@pytest.mark.parametrize("unit", [1e-6, 1e-2, 1.0, 1e3])
+def test_relative_stopping_rule_gives_tau2_to_relative_precision_on_any_scale(method, unit):
+    # BCG-like log risk ratios, rescaled to e.g. risk differences (unit 1e-2)
+    y = np.array([-0.89, -1.59, -1.35, -1.44, -0.22, -0.79, -1.62, 0.01, -0.47, -1.37, -0.34, 0.45, -0.02])
+    v = np.array([0.326, 0.195, 0.415, 0.020, 0.051, 0.0069, 0.223, 0.0040, 0.056, 0.073, 0.012, 0.53, 0.071])
+    res = pool(y * unit, v * unit**2, method=method, ci="z")
+    assert res.tau2 == pytest.approx(brute_force_max(y, v, method) * unit**2, rel=1e-6)
+
+
+@pytest.mark.parametrize(
+    "yi, vi",
+    [
+        ([1e90, -1e90, 0.0], [1.0, 1.0, 1.0]),
+        ([1e150, -1e150, 0.0], [1.0, 1.0, 1.0]),
+        ([1e154, -1e154, 0.0], [1.0, 1.0, 1.0]),
+        ([0.1, 0.2, 0.3], [1e-300, 1e-300, 1e-300]),
+        ([0.1, 0.2, 0.3], [1e-300, 1.0, 1.0]),
+        ([0.1, 0.2, 0.3], [1e-200, 1e200, 1.0]),
+    ],
+)
+@pytest.mark.parametrize("method", ["REML", "ML", "DL", "PM", "SJ", "HE", "FE"])
+def test_extreme_ranges_are_refused_quickly_with_a_reason(yi, vi, method):
+    start = time.perf_counter()
+    with pytest.raises(ValueError, match=r"yi and vi span too wide a range"):
+        pool(yi, vi, method=method)
+    assert time.perf_counter() - start < 1.0
+
+
+@pytest.mark.parametrize("method", ["REML", "ML", "DL", "PM", "SJ", "HE"])
+def test_tiny_and_huge_variances_with_a_matching_spread_give_finite_results(method):
+    for unit in (1e-150, 1e-100, 1e100, 1e150):
+        y = np.array([0.1, 0.5, -0.2, 0.3]) * unit
+        v = np.array([0.04, 0.09, 0.05, 0.02]) * unit**2
+        res = pool(y, v, method=method)
+        ref = pool(y / unit, v / unit**2, method=method)
+        assert res.estimate == pytest.approx(ref.estimate * unit, rel=1e-9)
+        assert res.tau2 == pytest.approx(ref.tau2 * unit**2, rel=1e-9, abs=1e-300)
+        assert res.h2 == pytest.approx(ref.h2, rel=1e-9) and math.isfinite(res.h2)
+
+
+def test_identical_estimates_with_tiny_variances():
+    res = pool([0.1, 0.1, 0.1], [1e-300, 1e-300, 1e-300], method="REML", ci="z")
+    assert res.estimate == 0.1 and res.tau2 == 0.0 and res.h2 == 1.0
+    assert res.se == pytest.approx(math.sqrt(1e-300 / 3))
+
+
+@pytest.mark.parametrize(
+    "yi, vi, match",
+    [
+        (["1", "2"], [0.1, 0.1], "yi must be a sequence of numbers, not text"),
+        ([0.1, 0.2], ["0.1", "0.2"], "vi must be a sequence of numbers, not text"),
+        ([True, False], [0.1, 0.1], "yi must be a sequence of numbers, not booleans"),
+        ([0.1, True], [0.1, 0.1], r"yi\[1\] = True"),
+        (np.array([0.1, 0.2]), np.array([True, True]), "vi must be a sequence of numbers, not booleans"),
+        ("0.1", [0.1], "yi must be a sequence of numbers, not text"),
+    ],
+)
+def test_text_and_booleans_are_not_numbers(yi, vi, match):
+    with pytest.raises(ValueError, match=match):
+        pool(yi, vi)
+
+
+def test_pool_many_refuses_text():
+    with pytest.raises(ValueError, match="YI"):
+        pool_many(np.array([["0.1", "0.2"]], dtype=object), np.array([[0.1, 0.1]]))
+
+
+def test_higgins_interval_with_two_studies_warns():
+    with pytest.warns(DegenerateResultWarning, match="undefined for k = 2"):
+        res = pool([0.1, 0.5], [0.04, 0.05], pi="higgins")
+    assert math.isnan(res.pi_low)
+
+
+def test_zero_width_hksj_warns_and_names_the_modified_hksj():
+    with pytest.warns(DegenerateResultWarning, match=r"Röver et al\. \(2015\)"):
+        res = pool([0.2, 0.2, 0.2], [0.1, 0.2, 0.3])
+    assert res.ci_low == res.ci_high
+
+
+def test_pool_many_never_returns_an_unexplained_nan():
+    Y = np.array([
+        [0.1, 0.2, 0.3, np.nan],          # ok
+        [0.4, np.nan, np.nan, np.nan],    # single study: tau2 etc. NaN
+        [1e90, -1e90, 0.0, np.nan],       # out of range
+        [0.2, 0.2, 0.2, 0.2],             # zero-width HKSJ
+        [0.1, 0.5, np.nan, np.nan],       # k = 2: Higgins PI undefined
+    ])
+    V = np.where(np.isnan(Y), np.nan, 0.05)
+    with pytest.warns(DegenerateResultWarning, match="1 row\\(s\\) out of range"):
+        many = pool_many(Y, V, method="REML", pi="higgins")
+    frame = many.to_frame()
+    for i, row in frame.iterrows():
+        has_nan = row.drop(labels=["status"]).isna().any()
+        assert not has_nan or row["status"] != "ok", (i, row["status"])
+    assert frame.loc[0, "status"] == "ok"
+    assert frame.loc[1, "status"].startswith("single study")
+    assert frame.loc[2, "status"].startswith("out of range") and math.isnan(frame.loc[2, "estimate"])
+    assert "zero-width HKSJ" in frame.loc[3, "status"]
+    assert "prediction interval undefined" in frame.loc[4, "status"]
+
+
+magnitudes = st.sampled_from([1e-200, 1e-100, 1e-30, 1e-8, 1.0, 1e8, 1e30, 1e100, 1e200])
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    k=st.integers(min_value=1, max_value=8),
+    y_unit=magnitudes,
+    v_unit=magnitudes,
+    seed=st.integers(0, 2**31),
+    method=st.sampled_from(["REML", "ML", "DL", "PM", "SJ", "HE", "FE"]),
+    ci=st.sampled_from(["z", "hksj", "hksj-adhoc"]),
+)
+def test_any_magnitude_ends_in_a_finite_result_or_a_value_error(k, y_unit, v_unit, seed, method, ci):
+    rng = np.random.default_rng(seed)
+    y = rng.normal(0, 1, k) * y_unit
+    v = rng.uniform(0.1, 10, k) * v_unit
+    start = time.perf_counter()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DegenerateResultWarning)
+        try:
+            res = pool(y, v, method=method, ci=ci)
+        except ValueError as exc:
+            assert "span too wide a range" in str(exc)
+            return
+    assert time.perf_counter() - start < 2.0
+    for name in ("estimate", "se", "ci_low", "ci_high"):
+        assert math.isfinite(getattr(res, name)), name
+    assert res.ci_low <= res.estimate <= res.ci_high
+    if k > 1:
+        assert math.isfinite(res.tau2) and res.tau2 >= 0
+        assert math.isfinite(res.i2) and math.isfinite(res.h2)
+        # scale equivariance: the same data in units of the largest magnitude
+        unit = max(y_unit, math.sqrt(v_unit))
+        ref = pool(y / unit, v / unit**2, method=method, ci="z")
+        assert res.tau2 == pytest.approx(ref.tau2 * unit**2, rel=1e-6, abs=1e-12 * unit**2)
