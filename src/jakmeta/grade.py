@@ -95,7 +95,10 @@ def inconsistency_domain(k: int, i2: float, ci: tuple[float, float], pi: tuple[f
         text += "; the prediction interval " + ("includes" if pi_includes_null else "excludes") + " no effect"
     if i2 >= 75 or (i2 >= 50 and ci_excludes_null and pi_includes_null):
         return DomainRating("inconsistency", "serious", f"Substantial heterogeneity ({text}).", True)
-    return DomainRating("inconsistency", "not serious", f"No important heterogeneity ({text}).", True)
+    if np.all(np.isfinite(pi)) and not pi_includes_null:
+        return DomainRating("inconsistency", "not serious",
+                            f"Not rated down: the trials differ in size of effect, not in direction ({text}).", True)
+    return DomainRating("inconsistency", "not serious", f"Not rated down ({text}).", True)
 
 
 def optimal_information_size(control_risk: float, relative_reduction: float = 0.25,
