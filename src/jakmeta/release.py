@@ -128,11 +128,11 @@ def snapshot(pkg=None, ver: str | None = None) -> pd.DataFrame:
 
 
 def write_snapshot(frame: pd.DataFrame, folder: str | os.PathLike = SUMMARIES) -> Path:
-    """Store a snapshot as ``<folder>/v<version>.csv`` (6 significant digits, LF line ends)."""
+    """Store a snapshot as ``<folder>/v<version>.csv`` (10 significant digits, LF line ends)."""
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"v{frame['version'].iloc[0]}.csv"
-    frame.to_csv(path, index=False, float_format="%.6g", lineterminator="\n")
+    frame.to_csv(path, index=False, float_format="%.10g", lineterminator="\n")
     return path
 
 
@@ -154,7 +154,13 @@ def read_snapshots(folder: str | os.PathLike = SUMMARIES) -> dict[str, pd.DataFr
 
 
 def _shown(value: float) -> str:
-    return "—" if pd.isna(value) else f"{value:.{DECIMALS}f}"
+    """As compared and printed: 2 decimals; above 1000 (CI limits of sparse data), 4 significant
+    digits, so that noise in the 10th digit of a huge limit does not count as a change."""
+    if pd.isna(value):
+        return "—"
+    if abs(value) >= 1000:
+        return f"{float(f'{value:.4g}'):.0f}"
+    return f"{value:.{DECIMALS}f}"
 
 
 def _result(row) -> str:
@@ -214,6 +220,18 @@ def change_log(folder: str | os.PathLike = SUMMARIES) -> list[tuple[str, str, pd
     return [(a, b, changes(snaps[a], snaps[b])) for a, b in itertools.pairwise(versions)]
 
 
+def pending_changes(folder: str | os.PathLike = SUMMARIES, pkg=None) -> tuple[str | None, pd.DataFrame]:
+    """The results as computed now against the stored snapshot of this version (else of the newest
+    stored one): (that version, :func:`changes`). Non-empty when code or data changed after the
+    snapshot was stored (``make snapshot`` stores it again)."""
+    snaps = read_snapshots(folder)
+    current = snapshot(pkg)
+    if not snaps:
+        return None, changes(current.iloc[0:0], current)
+    reference = version() if version() in snaps else list(snaps)[-1]
+    return reference, changes(snaps[reference], current)
+
+
 # ------------------------------------------------------------------------------ the website
 
 def data_package_files(directory: str | os.PathLike | None = None) -> list[Path]:
@@ -242,8 +260,8 @@ def write_data_zip(target: str | os.PathLike, directory: str | os.PathLike | Non
 
 
 def _stage_downloads(folder: Path, source: Path) -> None:
-    """``folder`` becomes: data/<files>, jakmeta-data.zip, CITATION.cff (copied into the site root)."""
-    shutil.rmtree(folder, ignore_errors=True)
+    """Write into ``folder`` (the site's root): data/<files>, jakmeta-data.zip, CITATION.cff."""
+    shutil.rmtree(folder / "data", ignore_errors=True)
     (folder / "data").mkdir(parents=True)
     data = source / "data"
     for path in data_package_files(data):
@@ -266,14 +284,12 @@ def _on_config_inited(app, config) -> None:
     config.myst_substitutions = subs
     app.jakmeta_release = (f"Version {version()} · data last searched {searched_text} · "
                            f"built from the commit of {built}")
-    staging = Path(app.doctreedir).parent / "release_downloads"
-    _stage_downloads(staging, source)
-    config.html_extra_path = [*config.html_extra_path, str(staging)]
 
 
 def _on_page_context(app, pagename, templatename, context, doctree) -> None:
     """The release line under every page's footer, with links relative to that page."""
-    download = context["pathto"]("chapters/download") if "chapters/download" in app.env.all_docs else ""
+    on_it = pagename == "chapters/download" or "chapters/download" not in app.env.all_docs
+    download = "" if on_it else context["pathto"]("chapters/download")
     cite = context["pathto"]("CITATION.cff", 1)
     links = f' · <a href="{download}">download the data</a>' if download else ""
     context["theme_extra_footer"] = (
@@ -281,7 +297,15 @@ def _on_page_context(app, pagename, templatename, context, doctree) -> None:
         f"{links} · <a href=\"{cite}\">how to cite (CITATION.cff)</a></p>")
 
 
+def _on_build_finished(app, exception) -> None:
+    """Copy the downloads into the site (not through html_extra_path, whose exclude patterns would
+    drop data/README.md, the codebook)."""
+    if exception is None and app.builder.format == "html":
+        _stage_downloads(Path(app.outdir), Path(app.srcdir))
+
+
 def setup(app) -> dict:
     app.connect("config-inited", _on_config_inited)
+    app.connect("build-finished", _on_build_finished)
     app.connect("html-page-context", _on_page_context)
     return {"version": version(), "parallel_read_safe": True, "parallel_write_safe": True}
