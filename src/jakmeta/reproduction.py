@@ -24,7 +24,7 @@ from jakmeta.sensitivity import explore
 
 #: Liu et al.'s specified analysis, on their (reconstructed) trial set.
 LIU_SETTINGS = {"method": "REML", "ci": "hksj", "multiarm": "combine", "timepoint": "primary",
-                "include_derived": True, "studies": "liu", "exclude_caveats": False}
+                "include_derived": True, "studies": "liu", "exclude_caveats": True}
 
 #: Exploration grid for the closest settings.
 SEARCH = {
@@ -117,6 +117,7 @@ def reproduction_rows(pkg: DataPackage, search_grid: bool = True) -> pd.DataFram
                 row["closest_settings"] = (f"{best['outcome_used']}, week {best['timepoint']}, {best['method']}, "
                                            f"{best['ci']}, {best['multiarm']}, "
                                            f"{'reported+derived' if best['include_derived'] else 'reported only'}, "
+                                           f"{'caveat rows out' if best['exclude_caveats'] else 'caveat rows in'}, "
                                            f"{best['basis']}; trials: {best['trials_used']}")
                 row["closest_estimate"] = best["estimate"]
                 row["closest_ci_low"], row["closest_ci_high"] = best["ci_low"], best["ci_high"]
@@ -132,38 +133,46 @@ def reproduction_table(data_dir=None) -> pd.DataFrame:
     return reproduction_rows(load_package(data_dir)).round(3)
 
 
-def trial_by_trial(pkg: DataPackage, outcome: str, measure: str) -> pd.DataFrame:
-    """For each trial of the Liu set: what the data hold for ``outcome`` and whether it entered."""
-    variants = OUTCOME_VARIANTS.get(outcome, (outcome,))
-    a = liu_analysis(pkg, outcome, measure=measure)
-    used = set(a.table["study_id"]) if a.k else set()
-    names = dict(zip(pkg.studies["study_id"], pkg.studies["trial_name"], strict=True))
+def _status(pkg: DataPackage, sid: str, variant: str, a: Analysis | None) -> str:
     o = pkg.outcomes
+    mine = o[(o["study_id"] == sid) & (o["outcome"] == variant)]
+    have = mine[mine["status"] != "not_available"]
+    if a is not None and a.k and sid in set(a.table["study_id"]):
+        return "entered"
+    if a is not None and len(a.excluded) and sid in set(a.excluded["study_id"]):
+        return "no event in either arm: no information on a ratio"
+    if have.empty:
+        return "not found in any source we could read"
+    primary = have[have["analysis_use"] == "yes"]
+    caveat = have[have["analysis_use"] == "sensitivity"]
+    if primary.empty and len(caveat):
+        reasons = []
+        for column, label in (("timepoint_basis", "time point inferred"), ("ae_window", "AE window")):
+            if column in caveat:
+                values = [v for v in caveat[column].dropna().astype(str).unique() if v not in ("", "nan", "<NA>", "stated", "placebo_controlled")]
+                reasons += [f"{label}: {v}" if column == "ae_window" else label for v in values]
+        return ("kept for sensitivity analyses only (" + ("; ".join(dict.fromkeys(reasons)) or "caveat recorded")
+                + "; weeks " + ", ".join(map(str, sorted(set(caveat["timepoint_weeks"].astype(int))))) + ")")
+    if primary.empty:
+        return "values exist but cannot be pooled: " + "; ".join(dict.fromkeys(have["population"].astype(str)))
+    placebo = set(pkg.arms[(pkg.arms["study_id"] == sid) & (pkg.arms["role"] == "placebo")]["arm_id"])
+    if not set(primary["arm_id"]) & placebo:
+        return "no placebo-arm value"
+    if variant in ("salt_cfb", "salt_pcfb") and primary["sd"].isna().all():
+        return "means without SD, SE or CI"
+    return "usable values at weeks " + ", ".join(map(str, sorted(set(primary["timepoint_weeks"].astype(int)))))
+
+
+def trial_by_trial(pkg: DataPackage, outcome: str, measure: str) -> pd.DataFrame:
+    """For each trial of the Liu set and each outcome variant (e.g. absolute and percent change in
+    SALT): what the data hold and whether it entered Liu et al.'s specified analysis."""
+    names = dict(zip(pkg.studies["study_id"], pkg.studies["trial_name"], strict=True))
     rows = []
-    for sid in study_set(pkg, "liu"):
-        mine = o[(o["study_id"] == sid) & o["outcome"].isin(variants)]
-        have = mine[mine["status"] != "not_available"]
-        usable = have[have["analysis_use"] == "yes"]
-        if sid in used:
-            why = "entered"
-        elif sid in set(a.excluded.get("study_id", [])):
-            why = "no event in either arm: no information on a ratio"
-        elif have.empty:
-            why = "not found in any source we could read"
-        elif usable.empty:
-            why = "values exist but are not usable for pooling: " + "; ".join(
-                dict.fromkeys(have["population"].astype(str) + (" (" + have["status"] + ")")))
-        else:
-            arms = set(usable["arm_id"])
-            placebo = pkg.arms[(pkg.arms["study_id"] == sid) & (pkg.arms["role"] == "placebo")]["arm_id"]
-            if not arms & set(placebo):
-                why = "no placebo-arm value"
-            elif outcome == "salt_cfb" and usable["sd"].isna().all():
-                why = "means without SD, SE or CI"
-            else:
-                why = "not at the trial's primary time point (weeks available: " + ", ".join(
-                    map(str, sorted(set(usable["timepoint_weeks"].astype(int))))) + ")"
-        rows.append({"trial": names[sid], "outcome": OUTCOME_LABELS.get(outcome, outcome), "status": why})
+    for variant in OUTCOME_VARIANTS.get(outcome, (outcome,)):
+        a = liu_analysis(pkg, variant, measure=measure)
+        for sid in study_set(pkg, "liu"):
+            rows.append({"trial": names[sid], "outcome": OUTCOME_LABELS.get(variant, variant),
+                         "status": _status(pkg, sid, variant, a)})
     return pd.DataFrame(rows)
 
 
@@ -172,9 +181,10 @@ def reproduction_reasons(pkg: DataPackage, table: pd.DataFrame) -> list[str]:
     lines = []
     for r in table.itertuples():
         per_trial = trial_by_trial(pkg, r.outcome, r.measure)
+        per_trial = per_trial[per_trial["outcome"] == OUTCOME_LABELS.get(r.outcome, r.outcome)]
         entered = per_trial[per_trial["status"] == "entered"]["trial"].tolist()
         text = (f"{OUTCOME_LABELS.get(r.outcome, r.outcome)} ({r.measure}): {r.verdict}; "
-                f"{len(entered)} of {len(per_trial)} trials of the Liu set have usable data"
+                f"{len(entered)} of {len(per_trial)} trials of the Liu set entered Liu et al.'s specified analysis"
                 + (f" ({', '.join(entered)})" if entered else "") + ". ")
         if isinstance(getattr(r, "closest_settings", None), str):
             text += (f"Closest of {r.settings_searched} distinct settings: {r.closest_settings} "
