@@ -163,17 +163,17 @@ def forest_plot(table: pd.DataFrame, result, measure: str, *, title: str = "",
     fs = 9  # font size of the table part
 
     # ---- columns, left to right (width in inches, alignment)
-    name_w = 2.3
+    name_w, plot_w, dot_w = 2.05, 2.2, 0.21
     arm_cols = {"binary": [("events", "Events"), ("n", "Total")],
                 "continuous": [("mean", "Mean"), ("sd", "SD"), ("n", "N")]}.get(kind, [])
-    arm_w = 0.62
+    arm_w = 0.54
     cols = [("name", name_w, "left")]
     for arm in ("t", "c"):
         cols += [(f"{key}_{arm}", arm_w, "right") for key, _ in arm_cols]
-    cols += [("weight", 0.72, "right"), ("estimate", 1.75, "right"), ("gap", 0.2, "left"),
-             ("plot", 3.0, "center"), ("gap2", 0.15, "left")]
+    cols += [("weight", 0.62, "right"), ("estimate", 1.5, "right"), ("gap", 0.15, "left"),
+             ("plot", plot_w, "center"), ("gap2", 0.1, "left")]
     if show_rob:
-        cols += [(dom, 0.26, "center") for dom in ROB_DOMAINS]
+        cols += [(dom, dot_w, "center") for dom in ROB_DOMAINS]
     cols += [("end", 0.15, "left")]
     width = sum(w for _, w, _ in cols)
     left_edge, x = {}, 0.1
@@ -189,7 +189,7 @@ def forest_plot(table: pd.DataFrame, result, measure: str, *, title: str = "",
     pi_row = pooled_row + 1 if show_pool else None
     last_row = pi_row if show_pool else header_rows + k - 1
     row_h = 0.3
-    names = ["\n".join(textwrap.wrap(str(n), 30, break_long_words=True)[:2]) for n in table["trial"]]
+    names = ["\n".join(textwrap.wrap(str(n), 29, break_long_words=True)[:2]) for n in table["trial"]]
     # row positions in data units; a wrapped name gets a little more room
     pos, shift = {}, 0.0
     for i, r in enumerate(trial_rows):
@@ -214,8 +214,11 @@ def forest_plot(table: pd.DataFrame, result, measure: str, *, title: str = "",
         het_lines.append(f"Test for overall effect: {stat} ({_fmt_p(result.pvalue)})")
     if show_rob:
         het_lines.append("Risk of bias (RoB 2): " + "; ".join(
-            f"D{i + 1} {ROB_DOMAIN_NAMES[d]}" for i, d in enumerate(ROB_DOMAINS[:5])) + "; O overall.")
-        het_lines.append("Judgements: + low, − some concerns, × high, ? not assessed.")
+            f"D{i + 1} {ROB_DOMAIN_NAMES[d]}" for i, d in enumerate(ROB_DOMAINS[:5]))
+            + "; O overall. Judgements: + low, − some concerns, × high, ? not assessed.")
+    # the notes under the plot wrap to the figure's width (DejaVu Sans 8.5 pt: about 4.9 pt a character)
+    max_chars = max(40, int((width - 0.2) * 72 / 4.9))
+    het_lines = [part for line in het_lines for part in textwrap.wrap(line, max_chars)]
     top_in = 0.45 if title else 0.15
     axis_in = 0.8  # tick labels, favours labels, axis label
     text_in = 0.2 * len(het_lines) + 0.1
@@ -223,7 +226,7 @@ def forest_plot(table: pd.DataFrame, result, measure: str, *, title: str = "",
     height = top_in + plot_h + axis_in + text_in
     fig = plt.figure(figsize=(width, height))
     ax = fig.add_axes((left_edge["plot"] / width, (axis_in + text_in) / height,
-                       3.0 / width, plot_h / height))
+                       plot_w / width, plot_h / height))
     ax.set_ylim(last_row + 0.6, -0.6)
 
     def cell(key: str, y: float, text: str, *, bold: bool = False, size: float = fs, color: str = "black",
@@ -248,7 +251,7 @@ def forest_plot(table: pd.DataFrame, result, measure: str, *, title: str = "",
         for arm, label in zip(("t", "c"), arm_names, strict=True):
             spanning(f"{arm_cols[0][0]}_{arm}", f"{arm_cols[-1][0]}_{arm}", h1, label)
             for key, head in arm_cols:
-                cell(f"{key}_{arm}", h2, head, bold=True)
+                cell(f"{key}_{arm}", h2, head, bold=True, size=fs - 0.5)
     cell("weight", h2, "Weight", bold=True)
     cell("estimate", h2, f"{measure} [{int(round(level * 100))}% CI]", bold=True)
     if show_rob:
@@ -276,8 +279,8 @@ def forest_plot(table: pd.DataFrame, result, measure: str, *, title: str = "",
         if show_rob:
             for dom in ROB_DOMAINS:
                 j = judgements.get(row["study_id"], {}).get(dom, "not_assessed")
-                xl = left_edge[dom] + 0.13
-                ax.scatter([xl / width], [y], s=95, color=JUDGEMENT_COLOURS[j], edgecolor="black", lw=0.4,
+                xl = left_edge[dom] + dot_w / 2
+                ax.scatter([xl / width], [y], s=80, color=JUDGEMENT_COLOURS[j], edgecolor="black", lw=0.4,
                            transform=blend, clip_on=False, zorder=4)
                 ax.annotate(JUDGEMENT_SYMBOLS[j], (xl / width, y), xycoords=("figure fraction", "data"),
                             ha="center", va="center", fontsize=7.5, weight="bold", annotation_clip=False,

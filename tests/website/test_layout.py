@@ -144,9 +144,9 @@ def test_no_missing_value_markers_or_pandas_footers(browser, server, reset_width
 @pytest.mark.parametrize("page", PAGES)
 def test_nothing_is_clipped_or_wider_than_the_page(browser, server, reset_width, page, width):
     _open(browser, server, page, width)
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    _screenshot(browser, SCREENSHOTS / f"{page.replace('/', '_').removesuffix('.html')}_{WIDTHS[width][0]}.png")
     found = browser.execute_script(OVERFLOW_JS)
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    _screenshot(browser, SCREENSHOTS / f"{page.replace('/', '_').removesuffix('.html')}_{WIDTHS[width][0]}.png", width)
     problems = []
     if found["page"] > found["vw"] + 1:
         problems.append(f"the page scrolls sideways ({found['page']} px > {found['vw']} px)")
@@ -159,18 +159,23 @@ def test_nothing_is_clipped_or_wider_than_the_page(browser, server, reset_width,
     assert not problems, f"{page} at {WIDTHS[width][0]} px: " + " | ".join(problems)
 
 
-def _screenshot(browser, path) -> None:
-    """A full-page PNG (Chrome DevTools Protocol: capture beyond the viewport)."""
+def _screenshot(browser, path, width: str) -> None:
+    """A full-page PNG: the viewport is made as tall as the page, then captured (capturing beyond
+    the viewport instead misplaces the theme's sticky sidebars)."""
     import base64
+    import time
 
+    w, h, mobile = WIDTHS[width]
     metrics = browser.execute_cdp_cmd("Page.getLayoutMetrics", {})
     size = metrics.get("cssContentSize") or metrics["contentSize"]
-    width = browser.execute_script("return document.documentElement.clientWidth")
-    height = min(int(size["height"]), 30000)
-    shot = browser.execute_cdp_cmd("Page.captureScreenshot", {
-        "format": "png", "captureBeyondViewport": True,
-        "clip": {"x": 0, "y": 0, "width": width, "height": height, "scale": 1}})
+    height = max(h, min(int(size["height"]), 20000))
+    browser.execute_cdp_cmd("Emulation.setDeviceMetricsOverride",
+                            {"width": w, "height": height, "deviceScaleFactor": 1, "mobile": mobile})
+    time.sleep(0.3)
+    shot = browser.execute_cdp_cmd("Page.captureScreenshot", {"format": "png"})
     path.write_bytes(base64.b64decode(shot["data"]))
+    browser.execute_cdp_cmd("Emulation.setDeviceMetricsOverride",
+                            {"width": w, "height": h, "deviceScaleFactor": 1, "mobile": mobile})
 
 
 @pytest.mark.parametrize("page", PAGES)
