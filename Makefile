@@ -74,11 +74,22 @@ $(BOOK_STAMP): $(BOOK_SOURCES) | install
 	@touch $(BOOK_STAMP)
 
 ## make test: library tests, strict nbval on every notebook, the book build (warnings are errors),
-## and the website tested in headless Chromium (tests/website).
-test: install lint test-lib test-notebooks test-book test-site
+## and the website tested in headless Chromium (tests/website). The library tests run beside the
+## book build (2 cores); the book is built once (not again when `make book` built it from the same
+## sources); at the end, files tracked by git must be as they were before (scripts/tree-state).
+test: install
+	@before="$$(scripts/tree-state)"; status=0; \
+	{ $(MAKE) --no-print-directory lint \
+	  && $(MAKE) --no-print-directory -j2 --output-sync=target test-lib test-book \
+	  && $(MAKE) --no-print-directory test-notebooks test-site; } || status=$$?; \
+	after="$$(scripts/tree-state)"; \
+	if [ "$$before" != "$$after" ]; then \
+	  echo "error: the tests changed files in the work tree (tests must write only to ignored or temporary places):"; \
+	  diff <(echo "$$before") <(echo "$$after") || true; status=1; fi; \
+	exit $$status
 
 lint: install
-	$(BIN)/ruff check src tests benchmarks chapters
+	$(BIN)/ruff check src tests benchmarks chapters conftest.py scripts/ipython_kernel_config.py
 
 test-lib: install
 	$(OFFLINE) $(BIN)/python -m pytest tests -q --ignore=tests/website
@@ -91,7 +102,7 @@ test-notebooks: install
 test-book: book
 
 test-site: test-book
-	$(OFFLINE) $(BIN)/python -m pytest tests/website -q
+	$(OFFLINE) $(BIN)/python -m pytest tests/website -q -p no:cacheprovider
 
 ## make notebooks: re-execute every notebook in place and store its outputs (run after changing code or data).
 notebooks: install

@@ -223,7 +223,7 @@ def main(argv: list[str] | None = None) -> int:
     an.add_argument("--ci", choices=CI_METHODS, default="hksj", help="confidence interval (default hksj)")
     an.add_argument("--multiarm", choices=MULTIARM_RULES, default="combine",
                     help="rule for trials with several active arms (default combine)")
-    an.add_argument("--measure", choices=["OR", "RR", "RD", "MD", "SMD"], default=None,
+    an.add_argument("--measure", choices=["OR", "RR", "RD", "PETO", "MD", "SMD"], default=None,
                     help="effect measure (default: the outcome's, as Liu et al. used)")
     an.add_argument("--exclude", nargs="+", metavar="TRIAL", default=[],
                     help="leave out these trials (study_id or trial name)")
