@@ -136,6 +136,9 @@ def summary_of_findings(pkg: DataPackage, rows: list[dict] | None = None) -> pd.
         row = {"row": spec["row"], "outcome": spec["outcome"], "label": spec["label"], "k": a.k,
                "trials": a.n_trials, "participants": a.n_participants, "measure": a.measure,
                "trials_with_data": len(a.trial_ids), "i2": a.result.i2 if a.result is not None else np.nan}
+        if a.k == 0 and len(a.excluded):  # double-zero trials: data, but no ratio
+            row.update(trials=len(a.excluded),
+                       participants=int(a.excluded["n_t"].sum() + a.excluded["n_c"].sum()))
         f = assess(pkg, a, judgements)
         if f is None:
             row.update(model="", estimate=np.nan, ci_low=np.nan, ci_high=np.nan, pi_low=np.nan, pi_high=np.nan,
@@ -156,7 +159,8 @@ def sof_layout(sof: pd.DataFrame) -> pd.DataFrame:
             if note not in notes:
                 notes.append(note)
             letters.append(chr(ord("a") + notes.index(note)))
-        participants = f"{r.participants:,} ({r.trials} RCT{'s' if r.trials != 1 else ''})" if r.k else "—"
+        participants = (f"{r.participants:,} ({r.trials} RCT{'s' if r.trials != 1 else ''})"
+                        if r.trials_with_data else "—")
         certainty = (f"{grade.SYMBOLS[r.certainty]} {r.certainty.upper()}" if r.certainty in grade.SYMBOLS
                      else r.certainty)
         rows.append({"Outcome": r.label, "№ of participants (studies)": participants,
