@@ -210,9 +210,9 @@ def yi_vi_rows(yi: object, vi: object) -> tuple[np.ndarray, np.ndarray, np.ndarr
     if y.size == 0:
         raise ValueError(f"YI is empty (shape {y.shape}): at least one row with one study is needed")
     nan_y, nan_v = np.isnan(y), np.isnan(v)
-    mismatch = np.argwhere(nan_y != nan_v)
-    if mismatch.size:
-        r, c = (int(i) for i in mismatch[0])
+    differ = nan_y != nan_v
+    if differ.any():
+        r, c = (int(i) for i in np.argwhere(differ)[0])
         raise ValueError(
             f"YI[row {r}, column {c}] = {_fmt(y[r, c])} but VI[row {r}, column {c}] = {_fmt(v[r, c])}: "
             "padding must be NaN in both arrays at the same positions"
@@ -222,13 +222,14 @@ def yi_vi_rows(yi: object, vi: object) -> tuple[np.ndarray, np.ndarray, np.ndarr
     if empty.size:
         raise ValueError(f"row {int(empty[0])} of YI has no study (k = 0): every row needs at least one")
     for name, arr in (("YI", y), ("VI", v)):
-        inf = np.argwhere(np.isinf(arr))
-        if inf.size:
-            r, c = (int(i) for i in inf[0])
+        inf = np.isinf(arr)
+        if inf.any():
+            r, c = (int(i) for i in np.argwhere(inf)[0])
             raise ValueError(f"{name}[row {r}, column {c}] = {_fmt(arr[r, c])}: values must be finite")
-    bad = np.argwhere(mask & ~(v > 0))
-    if bad.size:
-        r, c = (int(i) for i in bad[0])
+    with np.errstate(invalid="ignore"):
+        bad = ~(v > 0) & mask
+    if bad.any():
+        r, c = (int(i) for i in np.argwhere(bad)[0])
         kind = "zero" if v[r, c] == 0 else "negative"
         raise ValueError(f"VI[row {r}, column {c}] = {_fmt(v[r, c])} is {kind}: sampling variances must be > 0")
     return y, v, mask

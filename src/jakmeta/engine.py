@@ -40,7 +40,7 @@ PI_METHODS = ("metafor", "higgins")
 #: largest dynamic range max(max v, spread(y)²) / min v that the engine accepts.
 RANGE_LIMIT = 1e120
 #: rows per block in :func:`pool_many` (keeps the working arrays in the CPU cache).
-CHUNK_ROWS = 4096
+CHUNK_ROWS = 8192
 
 
 # --------------------------------------------------------------------------------------------
@@ -156,27 +156,40 @@ class PoolManyResult:
 # scaling
 
 
-def _scale_rows(y: np.ndarray, v: np.ndarray, mask: np.ndarray) -> dict[str, np.ndarray]:
-    """Centre each row at the midrange of y and divide by a power of two (see module docstring).
+def _scale_columns(y: np.ndarray, v: np.ndarray, mask: np.ndarray) -> dict[str, np.ndarray]:
+    """Centre each meta-analysis at the midrange of its y and divide by a power of two (see the
+    module docstring). Input and output in the (kmax, n) layout of :class:`jakmeta.tau2.Rows`.
 
-    Returns the transformed (y, v), the per-row ``shift`` and ``scale`` and ``bad`` (rows whose
-    dynamic range exceeds RANGE_LIMIT), with ``spread2``, ``vmax``, ``vmin`` for messages."""
+    Returns the transformed (y, v) (0 and inf in padded cells), the per-analysis ``shift`` and
+    ``scale``, ``bad`` (dynamic range above RANGE_LIMIT), and ``spread2``, ``vmax``, ``vmin``."""
     with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-        ymax = np.max(np.where(mask, y, -np.inf), axis=1)
-        ymin = np.min(np.where(mask, y, np.inf), axis=1)
+        full = bool(mask.all())
+        ymax = np.max(y if full else np.where(mask, y, -np.inf), axis=0)
+        ymin = np.min(y if full else np.where(mask, y, np.inf), axis=0)
         shift = ymax / 2 + ymin / 2
         spread = ymax / 2 - ymin / 2
         spread2 = spread * spread
-        vmax = np.max(np.where(mask, v, -np.inf), axis=1)
-        vmin = np.min(np.where(mask, v, np.inf), axis=1)
+        vmax = np.max(v if full else np.where(mask, v, -np.inf), axis=0)
+        vmin = np.min(v if full else np.where(mask, v, np.inf), axis=0)
         top = np.maximum(vmax, spread2)
         bad = ~(top / vmin <= RANGE_LIMIT)
-        expo = np.where(bad, 0, np.rint(0.25 * (np.log2(np.where(bad, 1.0, top)) + np.log2(np.where(bad, 1.0, vmin)))))
-        expo = expo.astype(int)
-        ys = np.ldexp(np.where(mask & ~bad[:, None], y - shift[:, None], 0.0), -expo[:, None])
-        vs = np.where(bad[:, None], 1.0, np.ldexp(v, -2 * expo[:, None]))
+        any_bad = bool(bad.any())
+        if any_bad:
+            top, vmin_ok = np.where(bad, 1.0, top), np.where(bad, 1.0, vmin)
+            shift = np.where(bad, 0.0, shift)
+        else:
+            vmin_ok = vmin
+        expo = np.rint(0.25 * (np.log2(top) + np.log2(vmin_ok))).astype(int)
+        ys = np.ldexp(y - shift[None, :], -expo[None, :])
+        vs = np.ldexp(v, -2 * expo[None, :])
+        if any_bad:
+            ys = np.where(bad[None, :], 0.0, ys)
+            vs = np.where(bad[None, :], 1.0, vs)
+        if not full:
+            ys = np.where(mask, ys, 0.0)
+            vs = np.where(mask, vs, np.inf)
     return {
-        "y": ys, "v": vs, "shift": np.where(bad, 0.0, shift), "scale": np.ldexp(1.0, expo), "bad": bad,
+        "y": ys, "v": vs, "shift": shift, "scale": np.ldexp(1.0, expo), "bad": bad,
         "spread2": spread2, "vmax": vmax, "vmin": vmin,
     }
 
@@ -230,10 +243,10 @@ def pool(yi, vi, method: str = "REML", ci: str = "hksj", level: float = 0.95, pi
     level = _check_options(method, ci, level, pi)
     y, v = _validate.yi_vi(yi, vi)
     k = y.size
-    sc = _scale_rows(y[None, :], v[None, :], np.ones((1, k), dtype=bool))
+    sc = _scale_columns(y[:, None], v[:, None], np.ones((k, 1), dtype=bool))
     if sc["bad"][0]:
         raise ValueError(_range_message(sc, 0))
-    ys, vs = sc["y"][0], sc["v"][0]
+    ys, vs = sc["y"][:, 0], sc["v"][:, 0]
     rows = Rows.single(ys, vs)
     converged, multimodal = True, False
     if k == 1:
@@ -315,7 +328,7 @@ def pool_many(YI, VI, method: str = "REML", ci: str = "hksj", level: float = 0.9
 
     Per row: mu = Σw·y/Σw, w = 1/(v + tau²), with tau² and intervals as in :func:`pool`
     [viechtbauer2005; viechtbauer2010], including the global-maximum check of REML/ML.
-    Fully vectorised with numpy (no Python loop over rows; blocks of 4096 rows): REML/ML by
+    Fully vectorised with numpy (no Python loop over rows; blocks of 8192 rows): REML/ML by
     Fisher scoring on all rows together with a convergence mask, then the likelihood profile; PM
     by safeguarded Newton steps, DL/HE/SJ in closed form. Each row gives the same numbers as
     ``pool(row_yi, row_vi, ...)`` (tested); DL and PM use numpy here instead of statsmodels.
@@ -328,8 +341,9 @@ def pool_many(YI, VI, method: str = "REML", ci: str = "hksj", level: float = 0.9
     blocks = []
     for start in range(0, n, CHUNK_ROWS):
         sl = slice(start, min(n, start + CHUNK_ROWS))
-        sc = _scale_rows(y[sl], v[sl], mask[sl])
-        rows = Rows.from_padded(sc["y"], sc["v"], mask[sl])
+        mask_c = np.ascontiguousarray(mask[sl].T)
+        sc = _scale_columns(np.ascontiguousarray(y[sl].T), np.ascontiguousarray(v[sl].T), mask_c)
+        rows = Rows.from_columns(sc["y"], sc["v"], mask_c)
         tau2, converged, multimodal = tau2_rows(rows, method)
         out = summarise_rows(rows, tau2, converged, method, ci, level, pi, sc["shift"], sc["scale"])
         out["multimodal"] = multimodal

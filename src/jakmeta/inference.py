@@ -96,7 +96,7 @@ def summarise_rows(
     hksj_zero = np.zeros(n, dtype=bool)
     with np.errstate(divide="ignore", invalid="ignore"):
         w_fe = 1 / rows.v
-        e_fe = rows.y - weighted_mean(w_fe, rows.y)[:, None]
+        e_fe = rows.y - weighted_mean(w_fe, rows.y)[None, :]
         q = np.maximum(0.0, rdot(w_fe, e_fe * e_fe))
         q_df = k - 1
         q_p = np.where(q_df > 0, special.chdtrc(np.maximum(q_df, 1), q), np.nan)
@@ -109,7 +109,7 @@ def summarise_rows(
             h2 = tau2 / vt + 1
         df = np.full(n, np.nan)
         if ci != "z":
-            e = rows.y - mu_s[:, None]
+            e = rows.y - mu_s[None, :]
             rss = rdot(w, e * e)
             s2w = np.where(rss <= np.finfo(float).eps, 0.0, rss / q_df)
             if ci == "hksj-adhoc":
@@ -132,7 +132,7 @@ def summarise_rows(
             pi_se = np.sqrt(se**2 + tau2_out)
             pi_low, pi_high = mu - pi_crit * pi_se, mu + pi_crit * pi_se
         se_tau2 = scale * scale * se_tau2_rows(rows, tau2, method)
-        weights = np.where(rows.mask, 100 * w / s[:, None], np.nan)
+        weights = np.where(rows.mask, 100 * w / s[None, :], np.nan).T  # (n, kmax)
     out = {
         "k": k,
         "estimate": mu,

@@ -54,7 +54,8 @@ PM_MAXITER = 100
 
 @dataclass(frozen=True)
 class Rows:
-    """Studies of n meta-analyses in an (n, kmax) layout.
+    """Studies of n meta-analyses in a (kmax, n) layout: column i is meta-analysis i (stored
+    transposed so that sums over studies add contiguous rows, which numpy does fast).
 
     Padded cells hold y = 0 and v = inf, so that inverse-variance weights 1/(v + tau²) are exactly
     0 there without a mask multiplication; ``v0`` is v with 0 in padded cells for sums of v.
@@ -68,31 +69,41 @@ class Rows:
 
     @classmethod
     def from_padded(cls, y: np.ndarray, v: np.ndarray, mask: np.ndarray) -> Rows:
+        """From (n, kmax) arrays, one meta-analysis per row (as the user passes them)."""
+        mask = np.ascontiguousarray(mask.T)
+        y, v = np.ascontiguousarray(y.T), np.ascontiguousarray(v.T)
         v0 = np.where(mask, v, 0.0)
-        return cls(np.where(mask, y, 0.0), np.where(mask, v, np.inf), v0, mask, mask.sum(axis=1))
+        return cls(np.where(mask, y, 0.0), np.where(mask, v, np.inf), v0, mask, mask.sum(axis=0))
+
+    @classmethod
+    def from_columns(cls, y: np.ndarray, v: np.ndarray, mask: np.ndarray) -> Rows:
+        """From (kmax, n) arrays already holding 0 and inf in the padded cells."""
+        v0 = v if mask.all() else np.where(mask, v, 0.0)
+        return cls(y, v, v0, mask, mask.sum(axis=0))
 
     @classmethod
     def single(cls, y: np.ndarray, v: np.ndarray) -> Rows:
-        mask = np.ones((1, y.size), dtype=bool)
-        return cls(y[None, :].copy(), v[None, :].copy(), v[None, :].copy(), mask, np.array([y.size]))
+        mask = np.ones((y.size, 1), dtype=bool)
+        return cls(y[:, None].copy(), v[:, None].copy(), v[:, None].copy(), mask, np.array([y.size]))
 
     def take(self, idx: np.ndarray) -> Rows:
-        return Rows(self.y[idx], self.v[idx], self.v0[idx], self.mask[idx], self.k[idx])
+        """The meta-analyses ``idx`` (columns)."""
+        return Rows(self.y[:, idx], self.v[:, idx], self.v0[:, idx], self.mask[:, idx], self.k[idx])
 
     def weights(self, tau2: np.ndarray) -> np.ndarray:
         """Inverse-variance weights 1/(v + tau²), 0 in padded cells."""
-        w = self.v + tau2[:, None]
+        w = self.v + tau2[None, :]
         return np.reciprocal(w, out=w)
 
 
 def rsum(a: np.ndarray) -> np.ndarray:
-    """Row sums."""
-    return np.add.reduce(a, axis=1)
+    """Sums over the studies of each meta-analysis (axis 0)."""
+    return np.add.reduce(a, axis=0)
 
 
 def rdot(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """Row-wise dot products Σ_j a_ij b_ij."""
-    return np.einsum("ij,ij->i", a, b)
+    """Per meta-analysis dot products Σ_j a_ji b_ji."""
+    return np.add.reduce(a * b, axis=0)
 
 
 def weighted_mean(w: np.ndarray, y: np.ndarray) -> np.ndarray:
@@ -102,7 +113,7 @@ def weighted_mean(w: np.ndarray, y: np.ndarray) -> np.ndarray:
 def q_gen(rows: Rows, tau2: np.ndarray) -> np.ndarray:
     """Generalised Q: Σ w_i (y_i − mu_w)² with w_i = 1/(v_i + tau²)."""
     w = rows.weights(tau2)
-    e = rows.y - weighted_mean(w, rows.y)[:, None]
+    e = rows.y - weighted_mean(w, rows.y)[None, :]
     return rdot(w, e * e)
 
 
@@ -115,7 +126,7 @@ def trace_terms(w: np.ndarray, v: np.ndarray | None = None) -> dict[str, np.ndar
     out = {"trP": s - s2 / s, "trPP": s2 - 2 * s3 / s + (s2 / s) ** 2}
     if v is not None:
         w2v = rdot(w2, v)
-        shrink = 1 - 2 * w / s[:, None]
+        shrink = 1 - 2 * w / s[None, :]
         out["trPV"] = rdot(w, v) - w2v / s
         out["trPVPV"] = rdot(v * v * w2, shrink) + (w2v / s) ** 2
         out["trPVP"] = rdot(v * w2, shrink) + s2 / s**2 * w2v
@@ -140,7 +151,7 @@ def tau2_dl(rows: Rows) -> np.ndarray:
 def tau2_he_raw(rows: Rows) -> np.ndarray:
     """Hedges' estimator before truncation: (Σ(y−ȳ)² − Σv·(1−1/k)) / (k−1) [hedges1985]."""
     k = rows.k
-    e = np.where(rows.mask, rows.y - (rsum(rows.y) / k)[:, None], 0.0)
+    e = np.where(rows.mask, rows.y - (rsum(rows.y) / k)[None, :], 0.0)
     tr_pv = rsum(rows.v0) * (1 - 1 / k)
     return (rdot(e, e) - tr_pv) / (k - 1)
 
@@ -152,7 +163,7 @@ def tau2_he(rows: Rows) -> np.ndarray:
 
 def sj_start(rows: Rows) -> np.ndarray:
     """metafor's Sidik-Jonkman start value tau²₀ = Σ(y − ȳ)²/k."""
-    e = np.where(rows.mask, rows.y - (rsum(rows.y) / rows.k)[:, None], 0.0)
+    e = np.where(rows.mask, rows.y - (rsum(rows.y) / rows.k)[None, :], 0.0)
     return rdot(e, e) / rows.k
 
 
@@ -180,7 +191,7 @@ def tau2_pm(rows: Rows, atol: float = PM_ATOL, maxiter: int = PM_MAXITER) -> tup
         sub = rows.take(active)
         t = tau2[active]
         w = sub.weights(t)
-        e = sub.y - weighted_mean(w, sub.y)[:, None]
+        e = sub.y - weighted_mean(w, sub.y)[None, :]
         we2 = w * e * e
         ee = rsum(we2) - (sub.k - 1)
         done = np.abs(ee) <= atol
@@ -223,54 +234,63 @@ def loglik_rows(rows: Rows, tau2: np.ndarray, method: str) -> np.ndarray:
     """Log-likelihood (ML) or restricted log-likelihood (REML) of the intercept-only model."""
     w = rows.weights(tau2)
     s = rsum(w)
-    e = rows.y - (rdot(w, rows.y) / s)[:, None]
+    e = rows.y - (rdot(w, rows.y) / s)[None, :]
     rss = rdot(w, e * e)
-    logdet = rsum(np.log(np.where(rows.mask, rows.v0 + tau2[:, None], 1.0)))
+    logdet = rsum(np.log(np.where(rows.mask, rows.v0 + tau2[None, :], 1.0)))
     if method == "ML":
         return -0.5 * rows.k * np.log(2 * np.pi) - 0.5 * logdet - 0.5 * rss
     return -0.5 * (rows.k - 1) * np.log(2 * np.pi) - 0.5 * logdet - 0.5 * np.log(s) - 0.5 * rss
 
 
-def fisher_step(y: np.ndarray, v: np.ndarray, t: np.ndarray, method: str) -> np.ndarray:
-    """One Fisher-scoring step for tau²: ML (Σw²e² − Σw)/Σw², REML (Σw²e² − tr P)/tr(P²)."""
-    w = v + t[:, None]
+def score_and_information(y: np.ndarray, v: np.ndarray, t: np.ndarray, method: str) -> tuple[np.ndarray, np.ndarray]:
+    """Twice the score and twice the expected information of the (restricted) likelihood in tau²:
+    ML: Σw²e² − Σw and Σw²; REML: Σw²e² − tr P and tr(P²) (``y``, ``v`` in the (kmax, n) layout)."""
+    w = v + t[None, :]
     np.reciprocal(w, out=w)
     s = rsum(w)
-    e = y - (rdot(w, y) / s)[:, None]
+    e = y - (rdot(w, y) / s)[None, :]
     e *= w
     w2e2 = rdot(e, e)
     w2 = w * w
     s2 = rsum(w2)
     if method == "ML":
-        return (w2e2 - s) / s2
+        return w2e2 - s, s2
     s3 = rdot(w2, w)
-    return (w2e2 - (s - s2 / s)) / (s2 - 2 * s3 / s + (s2 / s) ** 2)
+    return w2e2 - (s - s2 / s), s2 - 2 * s3 / s + (s2 / s) ** 2
+
+
+def fisher_step(y: np.ndarray, v: np.ndarray, t: np.ndarray, method: str) -> np.ndarray:
+    """One Fisher-scoring step for tau²: ML (Σw²e² − Σw)/Σw², REML (Σw²e² − tr P)/tr(P²)."""
+    score, info = score_and_information(y, v, t, method)
+    return score / info
 
 
 def _profile_grid(rows: Rows) -> np.ndarray:
     """Per-row grid of tau²: 0 and PROFILE_POINTS log-spaced points over [PROFILE_LOW·S, S]."""
-    e = np.where(rows.mask, rows.y - (rsum(rows.y) / rows.k)[:, None], 0.0)
+    e = np.where(rows.mask, rows.y - (rsum(rows.y) / rows.k)[None, :], 0.0)
     ss = rdot(e, e)
     top = np.maximum(ss, harmonic_v(rows))  # S, or the typical variance when all y are equal
     ratios = np.geomspace(PROFILE_LOW, 1.0, PROFILE_POINTS)
     return np.concatenate([np.zeros((rows.k.size, 1)), top[:, None] * ratios[None, :]], axis=1)
 
 
-def profile_loglik(rows: Rows, tau2: np.ndarray, method: str, full: bool | None = None) -> np.ndarray:
+def profile_loglik(
+    rows: Rows, tau2: np.ndarray, method: str, full: bool | None = None, y2: np.ndarray | None = None
+) -> np.ndarray:
     """(Restricted) log-likelihood up to a constant, cheaply: −½ log|V| − ½ Q [− ½ log Σw (REML)]
     with Q = Σw·y² − (Σw·y)²/Σw and log|V| = log Π(v + tau²) (one logarithm per row)."""
-    a = rows.v + tau2[:, None]
+    a = rows.v + tau2[None, :]
     w = 1.0 / a
     s = rsum(w)
     swy = rdot(w, rows.y)
-    q = rdot(w, rows.y * rows.y) - swy * swy / s
+    q = rdot(w, rows.y * rows.y if y2 is None else y2) - swy * swy / s
     if full is None:
         full = bool(rows.mask.all())
-    prod = np.multiply.reduce(a if full else np.where(rows.mask, a, 1.0), axis=1)
+    prod = np.multiply.reduce(a if full else np.where(rows.mask, a, 1.0), axis=0)
     logdet = np.log(prod)
     redo = ~(np.isfinite(logdet))
     if redo.any():  # product out of range: sum the logarithms instead
-        logdet[redo] = rsum(np.log(np.where(rows.mask[redo], a[redo], 1.0)))
+        logdet[redo] = rsum(np.log(np.where(rows.mask[:, redo], a[:, redo], 1.0)))
     ll = -0.5 * logdet - 0.5 * q
     if method == "REML":
         ll -= 0.5 * np.log(s)
@@ -280,38 +300,56 @@ def profile_loglik(rows: Rows, tau2: np.ndarray, method: str, full: bool | None 
 def _bracketed_max(
     rows: Rows, method: str, t: np.ndarray, lo: np.ndarray, hi: np.ndarray, scale: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Maximise the (restricted) likelihood in [lo, hi] per row: Fisher-scoring steps, kept
-    inside a bracket that shrinks with the sign of the score (a step leaving it is replaced by
-    bisection). Stops when |Δtau²| or the bracket is ≤ REL_TOL·(tau² + scale); a start at the
-    boundary tau² = 0 with a score ≤ 0 is a maximum at once. Returns (tau2, converged)."""
+    """Maximise the (restricted) likelihood in [lo, hi] per row (a root of the score).
+
+    The first step is metafor's Fisher-scoring step; later steps are secant steps on the score
+    (Fisher scoring alone converges linearly and can oscillate, the reason for metafor's
+    restarts). Every step is kept inside a bracket that shrinks with the sign of the score and
+    replaced by bisection when it leaves the bracket or does not halve the step before it (as
+    ``rtsafe`` in Numerical Recipes). Stops when |Δtau²| or the bracket is ≤ REL_TOL·(tau² +
+    scale); a start at tau² = 0 with a score ≤ 0 is a (boundary) maximum at once.
+    Returns (tau2, converged)."""
     t, lo, hi = t.copy(), lo.copy(), hi.copy()
-    last = hi - lo  # the previous step (as in rtsafe of Numerical Recipes)
+    last = hi - lo
+    prev_t = np.full(t.size, np.nan)
+    prev_score = np.full(t.size, np.nan)
     converged = np.zeros(t.size, dtype=bool)
     active = np.arange(t.size)
-    y, v = rows.y, rows.v
+    ya, va = rows.y, rows.v
+    packed = t.size
     for _ in range(MAXITER):
         if active.size == 0:
             break
-        if active.size < t.size:
-            ya, va = y[active], v[active]
-        else:
-            ya, va = y, v
+        if active.size < 0.8 * packed:  # re-pack the working copy of the data
+            ya, va = rows.y[:, active], rows.v[:, active]
+            packed = active.size
+            pos = np.arange(active.size)
+        elif active.size == packed:
+            pos = np.arange(active.size)
         ta, la, ha, sa, dx = t[active], lo[active], hi[active], scale[active], last[active]
-        step = fisher_step(ya, va, ta, method)
-        la = np.where(step > 0, ta, la)
-        ha = np.where(step < 0, ta, ha)
+        score, info = score_and_information(ya[:, pos], va[:, pos], ta, method) if pos.size < ya.shape[1] \
+            else score_and_information(ya, va, ta, method)
+        la = np.where(score > 0, ta, la)
+        ha = np.where(score < 0, ta, ha)
+        pt, ps = prev_t[active], prev_score[active]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            secant = ta - score * (ta - pt) / (score - ps)
+        step = np.where(np.isfinite(secant), secant - ta, score / info)
         new = ta + step
-        # bisect when the step leaves the bracket or does not at least halve the step before it
-        # (Fisher scoring can oscillate around the maximum, the reason for metafor's restarts)
         bisect = ~((new > la) & (new < ha)) | (np.abs(step) > 0.5 * np.abs(dx))
         new = np.where(bisect, 0.5 * (la + ha), new)
-        at_zero = (ta == 0) & (step <= 0)
-        new = np.where(at_zero | (step == 0), ta, new)
+        at_zero = (ta == 0) & (score <= 0)
+        stop = at_zero | (score == 0)
+        new = np.where(stop, ta, new)
         tol = REL_TOL * (np.abs(new) + sa)
-        done = at_zero | (step == 0) | (np.abs(new - ta) <= tol) | (ha - la <= tol) | ~np.isfinite(step)
+        bad = ~np.isfinite(score)
+        done = stop | (np.abs(new - ta) <= tol) | (ha - la <= tol) | bad
         t[active], lo[active], hi[active], last[active] = new, la, ha, new - ta
-        converged[active[done & np.isfinite(step)]] = True
-        active = active[~done]
+        prev_t[active], prev_score[active] = ta, score
+        converged[active[done & ~bad]] = True
+        keep = ~done
+        active = active[keep]
+        pos = pos[keep]
     return t, converged
 
 
@@ -339,29 +377,43 @@ def tau2_ml_reml(rows: Rows, method: str) -> tuple[np.ndarray, np.ndarray, np.nd
     if todo.size == 0:
         return tau2, converged, multimodal
     sub = rows.take(todo) if todo.size < n else rows
-    grid = _profile_grid(sub)
-    m = grid.shape[1]
+    grid = _profile_grid(sub).T  # (m, n): one grid point per row of the array
+    m, nt = grid.shape
     full = bool(sub.mask.all())
-    prof = np.empty((todo.size, m))
+    prof = np.empty((m, nt))
+    y2 = sub.y * sub.y
     for j in range(m):
-        prof[:, j] = profile_loglik(sub, grid[:, j], method, full)
-    prof = np.where(np.isfinite(prof), prof, -np.inf)
-    left = np.concatenate([np.full((todo.size, 1), -np.inf), prof[:, :-1]], axis=1)
-    right = np.concatenate([prof[:, 1:], np.full((todo.size, 1), -np.inf)], axis=1)
-    peaks = (prof > left + LL_TOL) & (prof >= right)
-    many = np.count_nonzero(peaks, axis=1) > 1
-    j1 = np.argmax(prof, axis=1)
+        prof[j] = profile_loglik(sub, grid[j], method, full, y2)
+    prof[~np.isfinite(prof)] = -np.inf
+    # local maxima of the profile along tau² (strictly above the left neighbour)
+    peaks = np.empty((m, nt), dtype=bool)
+    peaks[0] = prof[0] >= prof[1]
+    peaks[1:-1] = (prof[1:-1] > prof[:-2] + LL_TOL) & (prof[1:-1] >= prof[2:])
+    peaks[-1] = prof[-1] > prof[-2] + LL_TOL
+    many = np.count_nonzero(peaks, axis=0) > 1
+    j1 = np.argmax(prof, axis=0)
     second = np.flatnonzero(many)
-    masked = np.where(peaks, prof, -np.inf)
-    masked[np.arange(todo.size), j1] = -np.inf
-    j2 = np.argmax(masked[second], axis=1) if second.size else np.zeros(0, dtype=int)
-    which = np.concatenate([np.arange(todo.size), second])
-    j = np.concatenate([j1, j2])
-    g = grid[which]
-    idx = np.arange(which.size)
-    start = g[idx, j]
-    lo = np.where(j > 0, g[idx, np.maximum(j - 1, 0)], 0.0)
-    hi = np.where(j < m - 1, g[idx, np.minimum(j + 1, m - 1)], 4 * g[idx, m - 1])
+    if second.size:
+        masked = np.where(peaks[:, second], prof[:, second], -np.inf)
+        masked[j1[second], np.arange(second.size)] = -np.inf
+        j2 = np.argmax(masked, axis=0)
+        which = np.concatenate([np.arange(nt), second])
+        j = np.concatenate([j1, j2])
+    else:
+        which, j = np.arange(nt), j1
+    jm, jp = np.maximum(j - 1, 0), np.minimum(j + 1, m - 1)
+    x1 = grid[j, which]
+    lo = np.where(j > 0, grid[jm, which], 0.0)
+    hi = np.where(j < m - 1, grid[jp, which], 4 * grid[m - 1, which])
+    # start at the vertex of the parabola through the best grid point and its neighbours
+    x0, x2 = lo, hi
+    f0, f1, f2 = prof[jm, which], prof[j, which], prof[jp, which]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        num = (x1 - x0) ** 2 * (f1 - f2) - (x1 - x2) ** 2 * (f1 - f0)
+        den = (x1 - x0) * (f1 - f2) - (x1 - x2) * (f1 - f0)
+        vertex = x1 - 0.5 * num / den
+    inside = (j > 0) & (j < m - 1) & (vertex > x0) & (vertex < x2)
+    start = np.where(inside, vertex, x1)
     cand_rows = sub.take(which) if which.size != todo.size else sub
     scale = harmonic_v(cand_rows)
     est, conv = _bracketed_max(cand_rows, method, start, lo, hi, scale)
