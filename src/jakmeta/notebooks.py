@@ -139,6 +139,8 @@ def pytest_runtest_makereport(item, call):
     if call.when != "call" or call.excinfo is None or type(item).__name__ != "IPyNbCell":
         return None
     notebook = str(item.fspath)
+    if "_build" in Path(notebook).parts and (ROOT / "chapters" / Path(notebook).name).exists():
+        notebook = str(ROOT / "chapters" / Path(notebook).name)  # `make test-notebooks` runs copies
     if notebook in _HINTED:
         text = "see 'what to look at' under the first failing cell of this notebook; then `make notebooks`"
     else:
