@@ -376,3 +376,29 @@ def test_new_column_and_new_resource_are_checked(package):
                                          ("age", False), ("female", True)])
 def test_outcome_kind_follows_the_code(code, binary):
     assert is_binary_outcome(code) is binary
+
+
+def test_random_corruptions_never_raise(package):
+    """Forty random edits (cells, rows, header names, bytes), each validated: problems, never an exception."""
+    import random
+
+    rng = random.Random(20261201)
+    values = ["", " ", "n/a", "-1", "0", "1e309", "nan", "3.5", "999999", "yes", "placebo", "é", '"', "x,y",
+              "a\nb", "NA", "true", "2026-02-30"]
+    for _ in range(40):
+        path = package / rng.choice(FILES)
+        if rng.random() < 0.2:
+            data = path.read_bytes()
+            i = rng.randrange(len(data) + 1)
+            path.write_bytes(data[:i] + rng.choice([b'"', b",", b"\n", b"\xe9", b"\x00", b";"]) + data[i + 1:])
+        else:
+            header, rows = _read(path)
+            if rows and rng.random() < 0.8:
+                rows[rng.randrange(len(rows))][rng.randrange(len(header))] = rng.choice(values)
+            else:
+                header[rng.randrange(len(header))] = rng.choice(values) or "x"
+            _write(path, header, rows)
+        try:
+            validate_package(package)
+        except Exception as err:  # pragma: no cover - the failure message is the point
+            pytest.fail(f"validate_package raised {err!r} after an edit of {path.name}")

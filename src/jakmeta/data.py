@@ -490,12 +490,41 @@ def _check_foreign_keys(resources: dict, tables: dict, where: dict[str, _Where],
                     i, fields_[-1], f"unknown {ref_name} reference ({what}): no such row in {ref_file}"))
 
 
+def _constraint_problems(spec: dict) -> list[str]:
+    """What is wrong with a field's constraints (unknown names, values of the wrong kind)."""
+    constraints = spec.get("constraints", {})
+    if not isinstance(constraints, dict):
+        return ["'constraints' must be an object"]
+    kind = spec.get("type", "string")
+    bounds_ok = {"integer": (int, float), "number": (int, float), "date": (str,)}.get(kind, ())
+    out = []
+    for c, value in constraints.items():
+        if c not in CONSTRAINTS:
+            out.append(f"constraint '{c}' is not supported (use one of: {', '.join(CONSTRAINTS)})")
+        elif c in ("required", "unique") and not isinstance(value, bool):
+            out.append(f"constraint '{c}' must be true or false")
+        elif c == "enum" and not isinstance(value, list):
+            out.append("constraint 'enum' must be a list")
+        elif c in ("minLength", "maxLength") and (not isinstance(value, int) or isinstance(value, bool)):
+            out.append(f"constraint '{c}' must be a whole number")
+        elif c in ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum") and (
+                not isinstance(value, bounds_ok) or isinstance(value, bool)):
+            out.append(f"constraint '{c}' = {value!r} does not suit a field of type '{kind}'")
+        elif c == "pattern":
+            try:
+                re.compile(value)
+            except (re.error, TypeError) as err:
+                out.append(f"constraint 'pattern' is not a valid regular expression ({err})")
+    return out
+
+
 def _descriptor_problems(descriptor: object, file: str) -> list[Problem]:
     """Structural problems of ``datapackage.json`` that would stop the checks."""
     if not isinstance(descriptor, dict) or not isinstance(descriptor.get("resources"), list):
         return [Problem(file, None, None, "needs a list of 'resources'")]
     problems: list[Problem] = []
     schemas: dict[str, list[str]] = {}
+    with_keys: list[dict] = []
     for k, resource in enumerate(descriptor["resources"]):
         name = resource.get("name") if isinstance(resource, dict) else None
         label = f"resource {k + 1} ('{name}')" if name else f"resource {k + 1}"
@@ -514,24 +543,36 @@ def _descriptor_problems(descriptor: object, file: str) -> list[Problem]:
         for k_field, spec in enumerate(schema["fields"]):
             if spec["name"] in names[:k_field]:
                 problems.append(Problem(file, None, None, f"{label}: field '{spec['name']}' is defined twice"))
-            if spec.get("type", "string") not in TYPES:
+            if not isinstance(spec.get("type", "string"), str) or spec.get("type", "string") not in TYPES:
                 problems.append(Problem(file, None, None, f"{label}, field '{spec['name']}': type '{spec.get('type')}' "
                                                           f"is not supported (use one of: {', '.join(TYPES)})"))
-            for c in spec.get("constraints", {}):
-                if c not in CONSTRAINTS:
-                    problems.append(Problem(file, None, None, f"{label}, field '{spec['name']}': constraint '{c}' "
-                                                              f"is not supported (use one of: {', '.join(CONSTRAINTS)})"))
-        for f in _as_list(schema.get("primaryKey", [])):
+                continue
+            problems.extend(Problem(file, None, None, f"{label}, field '{spec['name']}': {message}")
+                            for message in _constraint_problems(spec))
+            for values in ("trueValues", "falseValues"):
+                if values in spec and not (isinstance(spec[values], list) and all(isinstance(v, str) for v in spec[values])):
+                    problems.append(Problem(file, None, None, f"{label}, field '{spec['name']}': {values} must be "
+                                                              "a list of strings"))
+        key = schema.get("primaryKey", [])
+        if not isinstance(key, (str, list)) or not all(isinstance(f, str) for f in _as_list(key)):
+            problems.append(Problem(file, None, None, f"{label}: primaryKey must be a field name or a list of them"))
+            continue
+        for f in _as_list(key):
             if f not in names:
                 problems.append(Problem(file, None, None, f"{label}: primaryKey field '{f}' is not a field"))
-    for resource in descriptor["resources"]:
-        if not isinstance(resource, dict) or resource.get("name") not in schemas:
-            continue
+        foreign_keys = schema.get("foreignKeys", [])
+        if not isinstance(foreign_keys, list) or not all(isinstance(fk, dict) for fk in foreign_keys):
+            problems.append(Problem(file, None, None, f"{label}: foreignKeys must be a list of objects"))
+        else:
+            with_keys.append(resource)
+    for resource in with_keys:
         name = resource["name"]
         for fk in resource["schema"].get("foreignKeys", []):
             try:
                 fields_, ref = _as_list(fk["fields"]), fk["reference"]
                 ref_name, ref_fields = ref.get("resource") or name, _as_list(ref["fields"])
+                if not all(isinstance(f, str) for f in [ref_name, *fields_, *ref_fields]):
+                    raise TypeError
             except (KeyError, TypeError, AttributeError):
                 problems.append(Problem(file, None, None, f"resource '{name}': a foreignKey needs 'fields' and "
                                                           "a 'reference' with 'resource' and 'fields'"))
@@ -636,6 +677,8 @@ def _check_trial_arms(at: _Where, tables: dict, where: dict, problems: list[Prob
 def _check_arms(at: _Where, tables: dict, where: dict, problems: list[Problem], **_) -> None:
     for i, row in tables["arms"].iterrows():
         _check_status(at, i, row, ["n_randomised"], problems)
+        if pd.isna(row["dose_rank"]):
+            continue
         if row["role"] == "placebo" and row["dose_rank"] != 0:
             problems.append(at.problem(i, "dose_rank", "placebo arms have dose_rank 0"))
         if row["role"] == "active" and row["dose_rank"] == 0:
@@ -644,7 +687,7 @@ def _check_arms(at: _Where, tables: dict, where: dict, problems: list[Problem], 
 
 def _check_contrasts(at: _Where, tables: dict, where: dict, problems: list[Problem], **_) -> None:
     for i, row in tables["contrasts"].iterrows():
-        if not pd.isna(row["ci_low"]) and not pd.isna(row["ci_high"]) and not (
+        if not pd.isna(row[["ci_low", "ci_high", "estimate"]]).any() and not (
                 row["ci_low"] <= row["estimate"] <= row["ci_high"]):
             problems.append(at.problem(i, "ci_low",
                                        f"the CI [{row['ci_low']}, {row['ci_high']}] does not contain {row['estimate']}"))
@@ -733,7 +776,7 @@ def _check_outcomes(at: _Where, tables: dict, where: dict, problems: list[Proble
             problems.append(at.problem(i, "sd", f"SD must be > 0, got {row['sd']}"))
         if not pd.isna(row["se"]) and row["se"] <= 0:
             problems.append(at.problem(i, "se", f"SE must be > 0, got {row['se']}"))
-        if (not pd.isna(row["ci_low"]) and not pd.isna(row["ci_high"])
+        if (not pd.isna(row[["ci_low", "ci_high", "mean"]]).any()
                 and not row["ci_low"] <= row["mean"] <= row["ci_high"]):
             problems.append(at.problem(i, "ci_low",
                                        f"the CI [{row['ci_low']}, {row['ci_high']}] does not contain the mean {row['mean']}"))
