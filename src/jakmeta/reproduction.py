@@ -20,7 +20,7 @@ import pandas as pd
 
 from jakmeta.analysis import OUTCOME_LABELS, Analysis, analyse, analysis_row, study_set
 from jakmeta.data import DataPackage, load_package
-from jakmeta.sensitivity import explore
+from jakmeta.sensitivity import NEJM_ESTIMATED, explore
 
 #: Liu et al.'s specified analysis, on their (reconstructed) trial set.
 LIU_SETTINGS = {"method": "REML", "ci": "hksj", "multiarm": "combine", "timepoint": "primary",
@@ -87,6 +87,16 @@ def search(pkg: DataPackage, outcome: str, measure: str, target: pd.Series) -> p
     log scale for ratios); distinct analyses with an estimate only, closest first."""
     variants = OUTCOME_VARIANTS.get(outcome, (outcome,))
     grid = {"outcome": variants, "timepoint": ("primary", "latest", *_weeks(pkg, variants)), **SEARCH}
+    o = pkg.outcomes
+    rows = o[o["outcome"].isin(variants) & o["study_id"].isin(study_set(pkg, "liu")) & (o["analysis_use"] != "no")]
+    # dimensions that cannot change anything for these rows are not searched
+    if not rows["population"].astype(str).str.startswith(NEJM_ESTIMATED).any() and not (
+            o["outcome"].isin(variants) & o["population"].astype(str).str.startswith(NEJM_ESTIMATED)).any():
+        grid["basis"] = ("observed",)
+    if not (rows["analysis_use"] == "sensitivity").any():
+        grid["exclude_caveats"] = (True,)
+    if not (rows["status"] != "reported").any():
+        grid["include_derived"] = (True,)
     found = explore(pkg, outcome, grid, studies="liu", measure=measure)
     found = found[found["distinct"] & found["estimate"].notna()].copy()
     if found.empty:
