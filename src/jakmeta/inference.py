@@ -18,7 +18,7 @@ from __future__ import annotations
 import numpy as np
 from scipy import special
 
-from jakmeta.tau2 import Rows, rdot, rsum, se_tau2_rows, trace_terms, weighted_mean
+from jakmeta.tau2 import Rows, rdot, rsum, se_tau2_rows
 
 
 class DegenerateResultWarning(UserWarning):
@@ -47,6 +47,9 @@ def t_or_z_quantile(prob: float, df: np.ndarray) -> np.ndarray:
     Evaluated once per distinct df (all rows of a simulation usually share one or a few)."""
     df = np.asarray(df, dtype=float)
     out = np.full(df.shape, special.ndtri(prob))
+    if df.size and df.min() == df.max():  # one df for all rows (no NaN): a single quantile
+        value = df.flat[0]
+        return np.full(df.shape, special.stdtrit(value, prob) if value > 0 else np.nan)
     finite = np.isfinite(df)
     if finite.any():
         values, inverse = np.unique(df[finite], return_inverse=True)
@@ -96,11 +99,12 @@ def summarise_rows(
     hksj_zero = np.zeros(n, dtype=bool)
     with np.errstate(divide="ignore", invalid="ignore"):
         w_fe = 1 / rows.v
-        e_fe = rows.y - weighted_mean(w_fe, rows.y)[None, :]
+        s_fe = rsum(w_fe)
+        e_fe = rows.y - (rdot(w_fe, rows.y) / s_fe)[None, :]
         q = np.maximum(0.0, rdot(w_fe, e_fe * e_fe))
         q_df = k - 1
         q_p = np.where(q_df > 0, special.chdtrc(np.maximum(q_df, 1), q), np.nan)
-        vt = q_df / trace_terms(w_fe)["trP"]
+        vt = q_df / (s_fe - rdot(w_fe, w_fe) / s_fe)  # typical variance (k−1)/tr(P)
         if common:
             i2 = np.where(q > 0, np.maximum(0.0, 100 * (q - q_df) / q), 0.0)
             h2 = q / q_df

@@ -1,29 +1,41 @@
 """Estimators of the between-study variance tau², vectorised over many meta-analyses.
 
-Each function works on :class:`Rows`, the studies of n meta-analyses in an (n, kmax) layout.
+Each function works on :class:`Rows`, the studies of n meta-analyses in a (kmax, n) layout.
 
 Sources
 -------
 - DerSimonian-Laird moment estimator [dersimonian1986], truncated at 0 as metafor does.
 - Hedges (HE) [hedges1985]; Sidik-Jonkman with metafor's start value [sidik2005].
 - Paule-Mandel [paule1982; dersimonian2007]: root of Q_gen(tau²) = k − 1 by safeguarded Newton.
-- ML and REML [viechtbauer2005]: Fisher scoring exactly as metafor's ``rma.uni`` (start at
-  max(0, HE), step halving at 0, at most 100 iterations, a restart with half steps when that
-  fails), with two changes made here on purpose:
+- ML and REML [viechtbauer2005]: the **global** maximum of the (restricted) likelihood,
+  computed in three steps (:func:`tau2_ml_reml`):
 
-  1. **scale-free stopping**: stop when |Δtau²| ≤ 1e-8·(tau² + v̄), v̄ the harmonic mean of the
-     sampling variances (metafor: |Δtau²| ≤ 1e-5 whatever the scale of the data);
-  2. **global maximum**: Fisher scoring finds *a* local maximum. The (restricted) log-likelihood is
-     then profiled on a grid of tau² (0 and 14 log-spaced points from 1e-5·S to S, S = Σ(y − ȳ)²,
-     beyond which the likelihood decreases) and, where a grid point beats the Fisher solution, the
-     maximum in its bracket is found by golden-section search. The result is flagged
-     ``multimodal`` when the profile has more than one local maximum or the Fisher solution was
-     not the global one. metafor checks only whether tau² = 0 beats its solution (``ll0check``),
-     never the reverse, so on a bimodal likelihood it can stop at tau² = 0 below the global
-     maximum; this engine then returns the point with the higher likelihood.
+  1. profile the likelihood on a grid of tau² (0 and 14 log-spaced points from 1e-5·S to S,
+     S = Σ(y − ȳ)²; for two studies the REML maximum is S − v̄, and the last bracket reaches
+     4·S);
+  2. from the best grid point, maximise within its bracket (the neighbouring grid points):
+     metafor's Fisher-scoring step first, then secant steps on the score, each kept inside a
+     bracket that shrinks with the sign of the score and replaced by bisection when it leaves
+     it or fails to halve the previous step (``rtsafe`` of Numerical Recipes), until
+     |Δtau²| ≤ 1e-8·(tau² + v̄), v̄ the harmonic mean of the sampling variances: a **scale-free**
+     stopping rule (metafor: |Δtau²| ≤ 1e-5 whatever the units);
+  3. where the profile has more than one local maximum, flag the row ``multimodal``, refine the
+     second-highest peak as well and keep the higher maximum.
 
-  The standard errors of tau² follow metafor (Fisher information or moment variances) and the
-  choice of estimators the review of Veroniki et al. [veroniki2016].
+  metafor's ``rma.uni`` runs Fisher scoring from max(0, HE) without a bracket (restarting with
+  half steps when it oscillates) and then checks only whether tau² = 0 beats its answer
+  (``ll0check``), never the reverse. On a unimodal likelihood both find the same maximum (to
+  metafor's tolerance; the metafor reference cases pass at their recorded tolerances); on a
+  bimodal one metafor can stop at tau² = 0 below the global maximum, and this engine returns
+  the point with the higher likelihood (``tests/test_engine_robustness.py`` holds such a data
+  set: k = 7, variances 0.001 to 6, REML maximum 0.1197 where metafor-style scoring gives 0).
+  Because the stopping rule is tighter, tau² values close to 0 that metafor reports as a small
+  positive number (its iteration stopped within 1e-5 of the boundary) are exactly 0 here.
+- The meta-regression used by Egger's test (:func:`mixed_effects_fit`) keeps metafor's Fisher
+  scoring with its restart and ``ll0check``, with the scale-free stopping rule.
+
+The standard errors of tau² follow metafor (Fisher information or moment variances) and the
+choice of estimators the review of Veroniki et al. [veroniki2016].
 
 Numerical range: callers scale each meta-analysis by an exact power of two (see
 :mod:`jakmeta.engine`), so the algorithms run on data of order one whatever the units.
@@ -37,7 +49,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import optimize
 
-#: Fisher scoring: iteration cap (metafor) and the relative convergence threshold.
+#: iteration cap (metafor's) and the relative convergence threshold of ML/REML.
 MAXITER = 100
 REL_TOL = 1e-8
 #: metafor's absolute threshold, kept for the documentation of the difference.
@@ -357,10 +369,11 @@ def tau2_ml_reml(rows: Rows, method: str) -> tuple[np.ndarray, np.ndarray, np.nd
     """ML/REML tau²: the global maximum of the (restricted) likelihood [viechtbauer2005].
 
     1. Profile the likelihood on the grid of :func:`_profile_grid` (0 and 14 log-spaced points
-       up to S = Σ(y − ȳ)², beyond which it decreases).
-    2. From the best grid point, maximise within its bracket (the neighbouring grid points) by
-       Fisher scoring (ML step (Σw²e² − Σw)/Σw², REML step (Σw²e² − tr P)/tr(P²), metafor's
-       iteration) safeguarded by bisection, until |Δtau²| ≤ 1e-8·(tau² + v̄) (scale-free).
+       up to S = Σ(y − ȳ)²).
+    2. From the vertex of the parabola through the best grid point and its neighbours, find the
+       root of the score in that bracket (:func:`_bracketed_max`: a Fisher-scoring step, ML
+       (Σw²e² − Σw)/Σw², REML (Σw²e² − tr P)/tr(P²), then secant steps, safeguarded by
+       bisection) until |Δtau²| ≤ 1e-8·(tau² + v̄) (scale-free).
     3. Where the profile has more than one local maximum (``multimodal``), the second-highest
        peak is refined too and the higher of the two maxima is returned.
 
