@@ -29,7 +29,7 @@ OFFLINE := scripts/offline
 NOTEBOOKS := $(sort $(wildcard chapters/*.ipynb))
 # What the book is built from: a change in any of these makes `make book` build again.
 BOOK_SOURCES := $(shell find chapters data src _ext _static results -type f -not -name '*.pyc' \
-	-not -path 'chapters/*.csv' -not -path '*.egg-info/*' -not -path '*/.ipynb_checkpoints/*' 2>/dev/null) _config.yml _toc.yml references.bib requirements.txt pyproject.toml
+	-not -path 'chapters/*.csv' -not -path '*.egg-info/*' -not -path '*/.ipynb_checkpoints/*' 2>/dev/null) _config.yml _toc.yml references.bib requirements.txt pyproject.toml CITATION.cff
 BOOK_STAMP := _build/.book-ok
 export PYTHONHASHSEED := 0
 # Reproducible builds: dates in the build come from the last commit (not the clock, and not 0,
