@@ -156,12 +156,12 @@ def imprecision_domain(k: int, n_participants: int, ois: int, ci_absolute: tuple
     if (crosses_benefit and crosses_harm) or (k == 1 and n_participants < ois):
         reason = "CI includes important benefit and important harm" if crosses_benefit and crosses_harm \
             else "a single trial short of the optimal information size"
-        return DomainRating("imprecision", "very serious", f"Very serious: {reason} ({facts}).", True)
+        return DomainRating("imprecision", "very serious", f"{reason[0].upper() + reason[1:]} ({facts}).", True)
     if crosses_null or crosses_benefit or crosses_harm or n_participants < ois:
         reason = ("CI includes no effect" if crosses_null else
                   "CI crosses the threshold of an important effect" if (crosses_benefit or crosses_harm) else
                   "fewer participants than the optimal information size")
-        text = f"Serious: {reason} ({facts})."
+        text = f"{reason[0].upper() + reason[1:]} ({facts})."
         if n_participants >= ois and common_effect_ci is not None and k > 1:
             text += (f" The width comes from few trials (k = {k}: heterogeneity is barely estimable), "
                      f"not from little data: the participants meet the optimal information size and "
