@@ -38,8 +38,12 @@ and its messages were not clearer: rows are counted by "position" rather than by
 Latin-1 file is silently accepted by guessing its encoding, an empty or header-only ``arms.csv``
 gives hundreds of foreign-key errors and no word about the file, a missing file is reported once
 per resource that refers to it, and a duplicated row in a table without a primary key passes.
-Keeping the file-level checks (which we would need anyway) and about 150 lines of schema checking
-here gives one message per fault, in the words above, with no new dependency.
+The file-level checks would be needed anyway; with them, about 300 lines of schema and descriptor
+checking here give one message per fault, in the words above, with no new dependency.
+
+Outcome codes: a code is binary (events/total) when it is listed in :data:`BINARY_OUTCOMES` or
+named like those codes (``salt<N>``, ``ae_*``), so a code added to the ``outcome`` enum of
+``datapackage.json`` needs no change here; every other code is continuous (mean, SD, n).
 """
 
 from __future__ import annotations
@@ -646,15 +650,15 @@ def check_rules(directory: Path, tables: dict[str, pd.DataFrame | None],
         if tables.get(name) is None:
             continue
         try:
-            rule(where[name], tables, where, problems, bib_keys=bib_keys)
+            rule(name, tables, where, problems, bib_keys=bib_keys)
         except KeyError as err:
             problems.append(Problem(where[name].file, None, str(err.args[0]),
                                     "the extraction rules need this column, which the schema does not define"))
     return problems
 
 
-def _check_sources(at: _Where, tables: dict, where: dict, problems: list[Problem], *, bib_keys: set[str]) -> None:
-    table = tables[next(n for n, w in where.items() if w is at)]
+def _check_sources(name: str, tables: dict, where: dict, problems: list[Problem], *, bib_keys: set[str]) -> None:
+    table, at = tables[name], where[name]
     if "source" not in table or not bib_keys:
         return
     for i, key in enumerate(table["source"]):
@@ -662,7 +666,8 @@ def _check_sources(at: _Where, tables: dict, where: dict, problems: list[Problem
             problems.append(at.problem(i, "source", f"'{key}' is not a key in references.bib"))
 
 
-def _check_trial_arms(at: _Where, tables: dict, where: dict, problems: list[Problem], **_) -> None:
+def _check_trial_arms(name: str, tables: dict, where: dict, problems: list[Problem], **_) -> None:
+    at = where[name]
     studies, arms = tables["studies"], tables.get("arms")
     if arms is None:
         return
@@ -674,7 +679,8 @@ def _check_trial_arms(at: _Where, tables: dict, where: dict, problems: list[Prob
                                        f"trial '{sid}' needs at least one placebo and one active arm in {arms_file}"))
 
 
-def _check_arms(at: _Where, tables: dict, where: dict, problems: list[Problem], **_) -> None:
+def _check_arms(name: str, tables: dict, where: dict, problems: list[Problem], **_) -> None:
+    at = where[name]
     for i, row in tables["arms"].iterrows():
         _check_status(at, i, row, ["n_randomised"], problems)
         if pd.isna(row["dose_rank"]):
@@ -685,7 +691,8 @@ def _check_arms(at: _Where, tables: dict, where: dict, problems: list[Problem], 
             problems.append(at.problem(i, "dose_rank", "active arms have dose_rank >= 1"))
 
 
-def _check_contrasts(at: _Where, tables: dict, where: dict, problems: list[Problem], **_) -> None:
+def _check_contrasts(name: str, tables: dict, where: dict, problems: list[Problem], **_) -> None:
+    at = where[name]
     for i, row in tables["contrasts"].iterrows():
         if not pd.isna(row[["ci_low", "ci_high", "estimate"]]).any() and not (
                 row["ci_low"] <= row["estimate"] <= row["ci_high"]):
@@ -699,7 +706,8 @@ def _arm_sizes(arms: pd.DataFrame | None) -> dict:
     return {(r.study_id, r.arm_id): r.n_randomised for r in arms.itertuples()}
 
 
-def _check_characteristics(at: _Where, tables: dict, where: dict, problems: list[Problem], **_) -> None:
+def _check_characteristics(name: str, tables: dict, where: dict, problems: list[Problem], **_) -> None:
+    at = where[name]
     arms = tables.get("arms")
     arm_size = _arm_sizes(arms)
     for i, row in tables["characteristics"].iterrows():
@@ -755,7 +763,8 @@ def _check_binary(at: _Where, i: int, row: pd.Series, arm_size: dict, problems: 
                                    f"{row['reported_percent']}%"))
 
 
-def _check_outcomes(at: _Where, tables: dict, where: dict, problems: list[Problem], **_) -> None:
+def _check_outcomes(name: str, tables: dict, where: dict, problems: list[Problem], **_) -> None:
+    at = where[name]
     outcomes = tables["outcomes"]
     arm_size = _arm_sizes(tables.get("arms"))
     for i, row in outcomes.iterrows():
