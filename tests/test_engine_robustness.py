@@ -37,7 +37,11 @@ def brute_force_max(y, v, method: str) -> float:
     optimiser in the bracket of the best grid point."""
     top = 10 * float(np.sum((y - y.mean()) ** 2)) + float(v.max())
     grid = np.concatenate([[0.0], np.geomspace(1e-9 * top, top, 20000)])
-    values = np.array([loglik(t, y, v, method) for t in grid])
+    w = 1 / (v[None, :] + grid[:, None])
+    mu = (w @ y) / w.sum(axis=1)
+    values = -0.5 * np.log(v[None, :] + grid[:, None]).sum(axis=1) - 0.5 * (w * (y[None, :] - mu[:, None]) ** 2).sum(axis=1)
+    if method == "REML":
+        values -= 0.5 * np.log(w.sum(axis=1))
     j = int(np.argmax(values))
     if j == 0:
         return 0.0
@@ -61,6 +65,20 @@ def test_global_maximum_on_a_bimodal_likelihood(method):
         mu = np.sum(w * BIMODAL_Y) / w.sum()
         score0 = np.sum(w**2 * (BIMODAL_Y - mu) ** 2) - (w.sum() - np.sum(w**2) / w.sum())
         assert score0 < 0
+
+
+@pytest.mark.parametrize("method", ["REML", "ML"])
+def test_global_maximum_on_random_data_with_very_unequal_variances(method):
+    """pool_many never returns a tau² whose likelihood is below the brute-force maximum."""
+    rng = np.random.default_rng(20261201)
+    n, k = 120, 7
+    V = np.exp(rng.uniform(np.log(0.001), np.log(6.0), (n, k)))
+    Y = rng.normal(0, 1, (n, k)) * np.sqrt(V + rng.choice([0.0, 0.05, 0.3], (n, 1)))
+    many = pool_many(Y, V, method=method, ci="z")
+    for i in range(n):
+        best = brute_force_max(Y[i], V[i], method)
+        assert loglik(many.tau2[i], Y[i], V[i], method) >= loglik(best, Y[i], V[i], method) - 1e-9, i
+        assert many.tau2[i] == pytest.approx(best, rel=1e-5, abs=1e-9), i
 
 
 def test_pool_many_flags_the_bimodal_row_and_agrees_with_pool():

@@ -10,7 +10,7 @@ Sources
 - ML and REML [viechtbauer2005]: the **global** maximum of the (restricted) likelihood,
   computed in three steps (:func:`tau2_ml_reml`):
 
-  1. profile the likelihood on a grid of tau² (0 and 14 log-spaced points from 1e-5·S to S,
+  1. profile the likelihood on a grid of tau² (0 and 11 log-spaced points from 1e-4·S to S,
      S = Σ(y − ȳ)²; for two studies the REML maximum is S − v̄, and the last bracket reaches
      4·S);
   2. from the best grid point, maximise within its bracket (the neighbouring grid points):
@@ -57,8 +57,8 @@ METAFOR_THRESHOLD = 1e-5
 #: tolerance (log-likelihood units) when comparing points of the profile or two maxima.
 LL_TOL = 1e-9
 #: profile grid: 0 plus PROFILE_POINTS log-spaced points over [PROFILE_LOW·S, S].
-PROFILE_POINTS = 14
-PROFILE_LOW = 1e-5
+PROFILE_POINTS = 11
+PROFILE_LOW = 1e-4
 #: Paule-Mandel: absolute tolerance on the estimating equation Q(tau²) − (k−1) (scale-free).
 PM_ATOL = 1e-10
 PM_MAXITER = 100
@@ -368,7 +368,7 @@ def _bracketed_max(
 def tau2_ml_reml(rows: Rows, method: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """ML/REML tau²: the global maximum of the (restricted) likelihood [viechtbauer2005].
 
-    1. Profile the likelihood on the grid of :func:`_profile_grid` (0 and 14 log-spaced points
+    1. Profile the likelihood on the grid of :func:`_profile_grid` (0 and 11 log-spaced points
        up to S = Σ(y − ȳ)²).
     2. From the vertex of the parabola through the best grid point and its neighbours, find the
        root of the score in that bracket (:func:`_bracketed_max`: a Fisher-scoring step, ML
