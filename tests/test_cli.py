@@ -212,10 +212,19 @@ def test_changes_lists_only_what_moved():
     assert len(moved) == 1
     row = moved.iloc[0]
     assert row["outcome"] == "SALT ≤ 20" and row["trials_set"] == "all"
-    assert "comparisons 4 → 5" in row["moved"] and "estimate 13.76 → 17.21" in row["moved"]
-    assert row["old"].startswith("OR 13.76 (3.90 to 48.63), k = 4")
+    assert row["moved"] == "comparisons, participants, estimate"
+    assert row["old"] == "OR 13.76 (3.90 to 48.63); k = 4, n = 2524"
+    assert row["new"] == "OR 17.21 (3.90 to 48.63); k = 5, n = 3086"
     # below the printed precision nothing moved
     assert release.changes(old, _snap("0.2.0", estimate=13.7631)).empty
+
+
+def test_changes_ignore_int_versus_float_counts():
+    """A result only in the new version makes the old counts floats (4.0) in the merge: not a change."""
+    new = pd.concat([_snap("0.2.0"), _snap("0.2.0", outcome="salt90", label="SALT90").iloc[:1]],
+                    ignore_index=True)
+    moved = release.changes(_snap("0.1.0"), new)
+    assert moved[["outcome", "moved"]].values.tolist() == [["SALT90", "new result"]]
 
 
 def test_changes_new_and_dropped_results():

@@ -167,7 +167,7 @@ def _result(row) -> str:
     if row is None or pd.isna(row["estimate"]):
         return "no pooled result"
     return (f"{row['measure']} {_shown(row['estimate'])} ({_shown(row['ci_low'])} to "
-            f"{_shown(row['ci_high'])}), k = {int(row['k'])}")
+            f"{_shown(row['ci_high'])}); k = {int(row['k'])}, n = {int(row['participants'])}")
 
 
 def changes(old: pd.DataFrame, new: pd.DataFrame) -> pd.DataFrame:
@@ -175,7 +175,8 @@ def changes(old: pd.DataFrame, new: pd.DataFrame) -> pd.DataFrame:
     trials or participants, a different measure, or an estimate or CI limit that differs at the
     printed precision (2 decimals); results that appear or disappear are listed too.
 
-    One row per moved result: outcome, trial set, what moved, the old and the new result."""
+    One row per moved result: outcome, trial set, what moved (comparisons, trials, participants,
+    estimate, 95% CI), the old and the new result (estimate, CI, k comparisons, n participants)."""
     key = ["outcome", "trials_set"]
     merged = old.merge(new, on=key, how="outer", suffixes=("_old", "_new"), indicator=True)
     rows = []
@@ -185,7 +186,7 @@ def changes(old: pd.DataFrame, new: pd.DataFrame) -> pd.DataFrame:
         new_row = _side(m, "_new") if m["_merge"] != "left_only" else None
         moved = _what_moved(old_row, new_row)
         if moved:
-            rows.append({"outcome": label, "trials_set": m["trials_set"], "moved": "; ".join(moved),
+            rows.append({"outcome": label, "trials_set": m["trials_set"], "moved": ", ".join(moved),
                          "old": _result(old_row), "new": _result(new_row)})
     return pd.DataFrame(rows, columns=["outcome", "trials_set", "moved", "old", "new"])
 
@@ -199,17 +200,14 @@ def _what_moved(old: dict | None, new: dict | None) -> list[str]:
         return ["new result"]
     if new is None or pd.isna(new.get("estimate")) and not pd.isna(old.get("estimate")):
         return ["no longer pooled"]
-    moved = []
-    for name, text in (("measure", "measure"), ("k", "comparisons"), ("trials", "trials"),
-                       ("participants", "participants")):
-        if str(old[name]) != str(new[name]) and not (pd.isna(old[name]) and pd.isna(new[name])):
-            a, b = old[name], new[name]
-            a = int(a) if isinstance(a, float) and a.is_integer() else a
-            b = int(b) if isinstance(b, float) and b.is_integer() else b
-            moved.append(f"{text} {a} → {b}")
-    for name, text in (("estimate", "estimate"), ("ci_low", "lower CI limit"), ("ci_high", "upper CI limit")):
-        if _shown(old[name]) != _shown(new[name]):
-            moved.append(f"{text} {_shown(old[name])} → {_shown(new[name])}")
+    moved = ["measure"] if str(old["measure"]) != str(new["measure"]) else []
+    for name, text in (("k", "comparisons"), ("trials", "trials"), ("participants", "participants")):
+        if float(old[name]) != float(new[name]):  # 4 and 4.0 (an outer merge makes floats) are equal
+            moved.append(text)
+    if _shown(old["estimate"]) != _shown(new["estimate"]):
+        moved.append("estimate")
+    if any(_shown(old[name]) != _shown(new[name]) for name in ("ci_low", "ci_high")):
+        moved.append("95% CI")
     return moved
 
 
