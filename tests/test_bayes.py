@@ -26,7 +26,7 @@ def _prior_pdf(name: str, params: tuple, tau: np.ndarray) -> np.ndarray:
     return stats.lognorm.pdf(tau, s=params[1], scale=np.exp(params[0]))
 
 
-def brute_force(y, v, prior, params, mu_prior=None, n_mu=2001, n_tau=2001, tau_max=None):
+def brute_force(y, v, prior, params, mu_prior=None, n_mu=2001, n_tau=2001, tau_max=None, tau_min=1e-7):
     """Joint posterior of (mu, log tau) on a tensor grid, trapezoid rule in both directions.
 
     Nothing analytic is used: the likelihood is the product of the k normal densities
@@ -39,13 +39,14 @@ def brute_force(y, v, prior, params, mu_prior=None, n_mu=2001, n_tau=2001, tau_m
     t_max = np.arcsinh((np.ptp(y) + 12 * spread) / a)
     t = np.linspace(-t_max, t_max, n_mu)
     mu = centre + a * np.sinh(t)
-    log_tau = np.linspace(np.log(1e-7), np.log(tau_max or 50.0), n_tau)
+    log_tau = np.linspace(np.log(tau_min), np.log(tau_max or 50.0), n_tau)
     tau = np.exp(log_tau)
     ll = np.zeros((n_tau, n_mu))
     for yi, vi in zip(y, v, strict=True):
         var = vi + tau[:, None] ** 2
         ll += -0.5 * np.log(var) - 0.5 * (yi - mu[None, :]) ** 2 / var
-    ll += np.log(_prior_pdf(prior, params, tau) * tau)[:, None]  # Jacobian of tau = exp(log_tau)
+    with np.errstate(divide="ignore"):  # the prior density underflows to 0 far in its tail
+        ll += np.log(_prior_pdf(prior, params, tau) * tau)[:, None]  # Jacobian of tau = exp(log_tau)
     if mu_prior is not None:
         ll += stats.norm.logpdf(mu, mu_prior[1], mu_prior[2])[None, :]
     dens = np.exp(ll - ll.max()) * (a * np.cosh(t))[None, :]  # density in (t, log tau)
@@ -93,6 +94,18 @@ def test_pool_bayes_agrees_with_brute_force_quadrature(name, y, v, prior, scale,
 def test_log_normal_prior_agrees_with_brute_force():
     res = pool_bayes([0.3, 0.9, 0.5], [0.1, 0.2, 0.15], tau_prior=("log-normal", np.log(0.2), 1.0))
     ref = brute_force([0.3, 0.9, 0.5], [0.1, 0.2, 0.15], "log-normal", (np.log(0.2), 1.0), tau_max=20.0)
+    for field in ("estimate", "ci_low", "ci_high", "tau_median", "tau_ci_low", "tau_ci_high"):
+        assert getattr(res, field) == pytest.approx(ref[field], abs=1e-3), field
+
+
+def test_data_that_contradict_the_prior_are_integrated_in_its_far_tail():
+    """Two precise trials 80 apart under a half-normal(0.5) prior on tau: the posterior of tau
+    lies where the prior's upper tail probability is below 1e-16 (out of reach of a grid on the
+    prior's probability scale u, which double precision cannot resolve near u = 1)."""
+    y, v = [-40.0, 40.0], [0.01, 0.01]
+    res = pool_bayes(y, v, tau_prior="half-normal", tau_scale=0.5)
+    ref = brute_force(y, v, "half-normal", (0.5,), tau_max=30.0, tau_min=1.0, n_mu=3001)
+    assert stats.halfnorm.sf(res.tau_median, scale=0.5) < 1e-16
     for field in ("estimate", "ci_low", "ci_high", "tau_median", "tau_ci_low", "tau_ci_high"):
         assert getattr(res, field) == pytest.approx(ref[field], abs=1e-3), field
 

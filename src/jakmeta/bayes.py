@@ -14,10 +14,12 @@ a flat prior). The marginal posterior of tau is p(tau | y) ∝ p(tau)·L(tau) wi
     L(tau) = Π w_i^{1/2} · (s0²·(Σw + 1/s0²))^{-1/2} · exp(−½[Σ w_i (y_i − m)² + (m0 − m)²/s0²]),
 
 so the marginal posterior of mu is a continuous mixture of normals over tau. It is computed here
-by numerical integration over tau (no MCMC): the integral runs over the prior's probability scale
-u = F_prior(tau) ∈ (0, 1), where p(tau)dtau = du and the integrand is L(tau(u)) alone, on a
-midpoint grid that zooms in on the region where L is not negligible (relative to its maximum,
-below e⁻⁴⁰) until that region is resolved by at least 256 of 2048 cells. Quantiles of mu and of
+by numerical integration over tau (no MCMC): the integral runs over the prior's log-odds scale
+z = log(u/(1 − u)), u = F_prior(tau), where p(tau)dtau = u(1 − u)dz and the integrand is
+L(tau(z))·u(1 − u), on a midpoint grid over z ∈ [−740, 740] that zooms in on the region where the
+integrand is not negligible (relative to its maximum, below e⁻⁴⁰) until that region is resolved
+by at least 256 of 2048 cells. The log-odds scale resolves both tails of the prior, so data that
+contradict the prior (posterior mass far in its tail) are integrated correctly too. Quantiles of mu and of
 the predictive distribution of a new trial's effect, theta_new | tau, y ~ N(m, s² + tau²), come
 from inverting the mixture CDF Σ_j p_j Φ((x − m_j)/s_j) with Brent's method; quantiles of tau
 from the cumulative grid mass. bayesmeta itself uses a discrete mixture with bounded divergence
@@ -50,6 +52,7 @@ _GRID_CELLS = 2048
 _MIN_SUPPORT_CELLS = 256
 _LOG_CUTOFF = -40.0
 _MAX_ZOOM = 12
+_TAU_CAP = 1e150
 
 
 @dataclass(frozen=True, eq=False)
@@ -136,13 +139,22 @@ class _TauPrior:
     a: float  # scale (half-normal, half-Cauchy) or meanlog (log-normal)
     b: float  # unused, or sdlog (log-normal)
 
-    def ppf(self, u: np.ndarray) -> np.ndarray:
-        """tau at prior probability u, accurate in both tails (uses 1 − u near 1)."""
-        if self.name == "half-normal":
-            return self.a * -special.ndtri((1 - u) / 2)
-        if self.name == "half-cauchy":
-            return self.a / np.tan(np.pi * (1 - u) / 2)
-        return np.exp(self.a + self.b * special.ndtri(u))
+    def ppf(self, z: np.ndarray) -> np.ndarray:
+        """tau at prior log-odds z = log(u/(1 − u)), u = F_prior(tau): accurate in both tails
+        (the lower-tail formula in u for u ≤ ½, the upper-tail one in 1 − u above)."""
+        z = np.asarray(z, dtype=float)
+        u, r = special.expit(z), special.expit(-z)
+        low = z <= 0
+        with np.errstate(divide="ignore", over="ignore"):
+            if self.name == "half-normal":
+                tau = self.a * np.sqrt(2) * np.where(low, special.erfinv(u), special.erfcinv(r))
+            elif self.name == "half-cauchy":
+                tau = self.a * np.where(low, np.tan(np.pi * u / 2), 1 / np.tan(np.pi * r / 2))
+            else:
+                tau = np.exp(self.a + self.b * np.where(low, special.ndtri(u), -special.ndtri(r)))
+        # beyond 1e150 (prior tail probability far below 1e-100 for any sensible prior) tau² would
+        # overflow; the likelihood there is flat or vanishing, so the cap changes nothing
+        return np.minimum(tau, _TAU_CAP)
 
     def pdf(self, tau: np.ndarray) -> np.ndarray:
         tau = np.asarray(tau, dtype=float)
@@ -221,23 +233,30 @@ def _conditional(y: np.ndarray, v: np.ndarray, tau: np.ndarray, mu0: tuple[float
 
 
 def _tau_grid(y, v, prior: _TauPrior, mu0) -> tuple[np.ndarray, np.ndarray, float, float]:
-    """Midpoint grid in u = F_prior(tau) over the support of L; returns (u, log L, a, b)."""
-    a, b = 0.0, 1.0
+    """Midpoint grid in the prior log-odds z = logit F_prior(tau) over the support of the
+    posterior; returns (z, log density in z up to a constant, a, b) with [a, b] the grid range.
+
+    In z the posterior density is L(tau(z))·u(1 − u), u = expit(z); starting from z ∈ [−740, 740]
+    (u from 1e-321 to 1 − 1e-321, so that even data that contradict the prior are covered), the
+    grid zooms in on the cells within e⁻⁴⁰ of the maximum until they number at least 256."""
+    a, b = -740.0, 740.0
     for _ in range(_MAX_ZOOM):
         h = (b - a) / _GRID_CELLS
-        u = a + h * (np.arange(_GRID_CELLS) + 0.5)
-        loglik, _, _ = _conditional(y, v, prior.ppf(u), mu0)
-        if not np.all(np.isfinite(loglik)):
+        z = a + h * (np.arange(_GRID_CELLS) + 0.5)
+        loglik, _, _ = _conditional(y, v, prior.ppf(z), mu0)
+        logdens = loglik - np.logaddexp(0.0, -z) - np.logaddexp(0.0, z)  # + log u + log(1 − u)
+        logdens[np.isnan(logdens)] = -np.inf
+        if not np.isfinite(logdens.max()):
             raise ValueError(
                 "the posterior could not be evaluated (overflow): yi or vi span too many orders of "
                 "magnitude; rescale the effect sizes (e.g. to log odds ratios) before pooling"
             )
-        keep = np.flatnonzero(loglik - loglik.max() > _LOG_CUTOFF)
+        keep = np.flatnonzero(logdens - logdens.max() > _LOG_CUTOFF)
         lo, hi = int(keep[0]), int(keep[-1])
         if hi - lo + 1 >= _MIN_SUPPORT_CELLS:
-            return u, loglik, a, b
-        a, b = max(a, a + h * (lo - 1)), min(b, a + h * (hi + 2))
-    return u, loglik, a, b
+            return z, logdens, a, b
+        a, b = a + h * (lo - 1), a + h * (hi + 2)
+    return z, logdens, a, b
 
 
 def _mixture_cdf(x: float, p: np.ndarray, m: np.ndarray, s: np.ndarray) -> float:
@@ -248,6 +267,20 @@ def _mixture_quantile(q: float, p: np.ndarray, m: np.ndarray, s: np.ndarray) -> 
     lo = float(np.min(m - 40 * s))
     hi = float(np.max(m + 40 * s))
     return float(optimize.brentq(lambda x: _mixture_cdf(x, p, m, s) - q, lo, hi, xtol=1e-12 * max(1.0, abs(hi - lo)), rtol=1e-12))
+
+
+def _merge_neighbours(p: np.ndarray, m: np.ndarray, s: np.ndarray, group: int = 8):
+    """Merge each run of ``group`` neighbouring grid components into one normal with the same
+    weight, mean and variance (for the plotting densities only: neighbours are nearly equal)."""
+    n = p.size // group * group
+    pg = p[:n].reshape(-1, group)
+    w = pg.sum(axis=1)
+    safe = np.where(w > 0, w, 1.0)
+    mean = (pg * m[:n].reshape(-1, group)).sum(axis=1) / safe
+    second = (pg * (s[:n] ** 2 + m[:n] ** 2).reshape(-1, group)).sum(axis=1) / safe
+    sd = np.sqrt(np.maximum(second - mean**2, (s[:n].reshape(-1, group).min(axis=1)) ** 2))
+    keep = w > 0
+    return w[keep], mean[keep], sd[keep]
 
 
 def _mixture_pdf(x: np.ndarray, p: np.ndarray, m: np.ndarray, s: np.ndarray) -> np.ndarray:
@@ -291,10 +324,10 @@ def pool_bayes(
     yc = y - centre
     mu0c = None if mu0 is None else (mu0[0] - centre, mu0[1])
 
-    u, loglik, a, b = _tau_grid(yc, v, prior, mu0c)
-    tau_nodes = prior.ppf(u)
-    lik = np.exp(loglik - loglik.max())
-    p = lik / lik.sum()
+    z, logdens, a, b = _tau_grid(yc, v, prior, mu0c)
+    tau_nodes = prior.ppf(z)
+    dens = np.exp(logdens - logdens.max())
+    p = dens / dens.sum()
     _, m, s = _conditional(yc, v, tau_nodes, mu0c)
 
     alpha = 1 - level
@@ -308,7 +341,7 @@ def pool_bayes(
     pi_low = _mixture_quantile(q_lo, p, m, s_pred)
     pi_high = _mixture_quantile(q_hi, p, m, s_pred)
 
-    # tau: the cumulative mass in u is piecewise linear between cell edges
+    # tau: the cumulative mass in z is piecewise linear between cell edges
     edges = a + (b - a) * np.arange(_GRID_CELLS + 1) / _GRID_CELLS
     cum = np.concatenate([[0.0], np.cumsum(p)])
 
@@ -321,19 +354,20 @@ def pool_bayes(
 
     # densities for plotting
     n = int(grid_points)
-    mu_lo, mu_hi = _mixture_quantile(0.0005, p, m, s), _mixture_quantile(0.9995, p, m, s)
-    mu_grid = np.linspace(mu_lo, mu_hi, n)
-    mu_density = _mixture_pdf(mu_grid, p, m, s)
-    pr_lo, pr_hi = _mixture_quantile(0.0005, p, m, s_pred), _mixture_quantile(0.9995, p, m, s_pred)
-    pred_grid = np.linspace(pr_lo, pr_hi, n)
-    pred_density = _mixture_pdf(pred_grid, p, m, s_pred)
+    mu_mix, pred_mix = _merge_neighbours(p, m, s), _merge_neighbours(p, m, s_pred)
+    mu_grid = np.linspace(_mixture_quantile(0.0005, *mu_mix), _mixture_quantile(0.9995, *mu_mix), n)
+    mu_density = _mixture_pdf(mu_grid, *mu_mix)
+    pred_grid = np.linspace(_mixture_quantile(0.0005, *pred_mix), _mixture_quantile(0.9995, *pred_mix), n)
+    pred_density = _mixture_pdf(pred_grid, *pred_mix)
     tau_grid = np.linspace(0.0, tau_quantile(0.999), n)
     if prior.name == "log-normal":
         tau_grid[0] = min(tau_quantile(1e-6), tau_grid[1] / 2)
     ll_grid, _, _ = _conditional(yc, v, tau_grid, mu0c)
-    # p(tau | y) = L(tau) p(tau) / ∫ L du, with ∫ L du = (b − a)·mean over the cells (outside, L ≈ 0)
-    norm = (b - a) * lik.mean()
-    tau_density = np.exp(ll_grid - loglik.max()) * prior.pdf(tau_grid) / norm
+    # p(tau | y) = L(tau) p(tau) / ∫ L dF_prior, with ∫ L dF_prior = ∫ L u (1 − u) dz
+    # = (b − a)·mean over the cells of the density in z (outside the grid it is negligible)
+    log_norm = logdens.max() + np.log((b - a) * dens.mean())
+    with np.errstate(divide="ignore"):
+        tau_density = np.exp(ll_grid - log_norm + np.log(prior.pdf(tau_grid)))
 
     mu_text = "flat (improper uniform) prior on mu" if mu0 is None else f"normal(mean={mu0[0]:g}, sd={mu0[1]:g}) prior on mu"
     arrays = {
