@@ -130,3 +130,25 @@ def test_few_studies_simulation_is_reproducible():
     wide = first.pivot(index="k", columns="interval", values="width_ratio")
     assert wide.loc[2, "REML, HKSJ"] > wide.loc[5, "REML, HKSJ"]
     assert np.all((first["coverage"] >= 0) & (first["coverage"] <= 1))
+
+
+# ------------------------------------------------------------------ reproduction, triangulation
+
+def test_every_liu_figure_is_explained_trial_by_trial():
+    from jakmeta import reproduction
+
+    table = reproduction.reproduction_rows(PKG, search_grid=False)
+    for r in table.itertuples():
+        per_trial = reproduction.trial_by_trial(PKG, r.outcome, r.measure)
+        assert len(per_trial) >= len(reproduction.study_set(PKG, "liu"))
+        assert per_trial["status"].str.len().gt(5).all()
+
+
+def test_triangulation_sets_other_reviews_beside_ours():
+    from jakmeta import triangulation
+
+    table = triangulation.triangulation_table(PKG)
+    assert "liu2023" not in set(table["review"])
+    assert table["why"].str.len().gt(10).all()
+    computed = table[table["how_close"] != "not computed"]
+    assert len(computed) == 0 or computed["outcome"].isin(set(PKG.outcomes["outcome"])).all()

@@ -174,6 +174,11 @@ def why_they_differ(a: Analysis) -> str:
     text += (f"The common-effect model assumes that all trials estimate one effect (REML estimates "
              f"τ² = {tau2:.2f}), so its interval reflects only the {a.n_participants:,} participants, "
              f"not the uncertainty about differences between trials. ")
+    bayes = table[table["model"].str.startswith("Bayesian")]
+    if not head["model"].startswith("Bayesian") and len(bayes):
+        text += (f"With {a.k} trials the headline is REML + HKSJ; the Bayesian model with the weakly informative "
+                 f"prior on τ, shown for comparison, gives an interval "
+                 f"{wording.compare_widths(width(hksj), width(bayes.iloc[0]))} the HKSJ one.")
     if head["model"].startswith("Bayesian"):
         text += ("The Bayesian model lets τ be uncertain but uses the weakly informative prior to "
                  "rule out implausibly large heterogeneity; its interval is "
