@@ -38,12 +38,17 @@ def _write(path: Path, rows: list[dict[str, str]], fieldnames: list[str] | None 
         writer.writerows(rows)
 
 
-@pytest.fixture
-def package(tmp_path: Path) -> Path:
+def copy_data(tmp_path: Path) -> Path:
+    """A copy of ``data/`` in ``tmp_path/data``, with ``references.bib`` beside it."""
     target = tmp_path / "data"
     shutil.copytree(DATA, target)
     shutil.copy(ROOT / "references.bib", tmp_path / "references.bib")
     return target
+
+
+@pytest.fixture
+def package(tmp_path: Path) -> Path:
+    return copy_data(tmp_path)
 
 
 def _validate_cli(directory: Path) -> subprocess.CompletedProcess:

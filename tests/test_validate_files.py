@@ -20,6 +20,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from test_data import DATA, copy_data
 
 from jakmeta import cli
 from jakmeta.data import (
@@ -30,8 +31,6 @@ from jakmeta.data import (
     validate_package,
 )
 
-ROOT = Path(__file__).resolve().parents[1]
-DATA = ROOT / "data"
 DESCRIPTOR = json.loads((DATA / "datapackage.json").read_text(encoding="utf-8"))
 RESOURCES = {r["name"]: r for r in DESCRIPTOR["resources"]}
 FILES = sorted(r["path"] for r in RESOURCES.values())
@@ -40,10 +39,7 @@ KEYED = sorted(r["path"] for r in RESOURCES.values() if r["schema"].get("primary
 
 @pytest.fixture
 def package(tmp_path: Path) -> Path:
-    target = tmp_path / "data"
-    shutil.copytree(DATA, target)
-    shutil.copy(ROOT / "references.bib", tmp_path / "references.bib")
-    return target
+    return copy_data(tmp_path)
 
 
 def _new_problems(directory: Path, corrupt) -> list[str]:
