@@ -40,6 +40,31 @@ def use_book_style() -> None:
         set_matplotlib_formats("png", metadata={"Software": None})
     except (ImportError, TypeError):
         pass
+    _register_png_with_description()
+
+
+def _register_png_with_description() -> None:
+    """In a notebook, write a figure's ``alt_text`` into its PNG (the ``Description`` text chunk),
+    so that the book can use it as the image's alt text (``_ext/site_fixes.py``) when the cell
+    gives none. Outside IPython nothing happens."""
+    try:
+        from IPython.core.interactiveshell import InteractiveShell
+        from IPython.core.pylabtools import print_figure
+        from matplotlib_inline.backend_inline import InlineBackend
+    except ImportError:
+        return
+    if not InteractiveShell.initialized():
+        return
+    kwargs = dict(InlineBackend.instance().print_figure_kwargs)
+    kwargs.pop("metadata", None)
+
+    def png(fig):
+        metadata = {"Software": None}
+        if getattr(fig, "alt_text", None):
+            metadata["Description"] = fig.alt_text
+        return print_figure(fig, fmt="png", base64=True, metadata=metadata, **kwargs)
+
+    InteractiveShell.instance().display_formatter.formatters["image/png"].for_type(Figure, png)
 
 
 def _fmt(value: float, measure: str) -> str:
@@ -395,6 +420,9 @@ def funnel_plot(yi: np.ndarray, vi: np.ndarray, estimate: float, measure: str, *
     if title:
         ax.set_title(title, loc="left")
     fig.tight_layout()
+    fig.alt_text = (f"Funnel plot{': ' + title if title else ''}: the {MEASURE_NAMES.get(measure, measure).lower()} "
+                    f"of each of {len(se)} trials against its standard error, with 95% pseudo-confidence limits "
+                    f"around the common-effect estimate {_fmt(estimate, measure)}.")
     return fig
 
 
@@ -430,6 +458,11 @@ def traffic_light_plot(rob: pd.DataFrame, trial_names: dict[str, str] | None = N
     ax.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, -0.12 if len(studies) > 4 else -0.3),
               ncol=4, frameon=False, fontsize=8)
     fig.tight_layout()
+    overall = {sid: rob_judgements(rob, [sid])[sid]["overall"] for sid in studies}
+    counts = ", ".join(f"{sum(1 for j in overall.values() if j == key)} {key.replace('_', ' ')}"
+                       for key in JUDGEMENT_COLOURS if any(j == key for j in overall.values()))
+    fig.alt_text = (f"Traffic-light plot of RoB 2 judgements for {len(studies)} trials, domains D1 to D5 and "
+                    f"overall. Overall judgements: {counts}.")
     return fig
 
 
@@ -456,4 +489,7 @@ def completeness_plot(matrix: pd.DataFrame) -> Figure:
     handles = [mpl.patches.Patch(facecolor=STATE_COLOURS[s], edgecolor="#999999", label=s) for s in states]
     ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False, fontsize=8)
     fig.tight_layout()
+    cells = matrix.to_numpy().ravel().tolist()
+    fig.alt_text = (f"Grid of {matrix.shape[0]} trials by {matrix.shape[1]} outcomes, coloured by what the data "
+                    "package holds: " + ", ".join(f"{cells.count(s)} cells {s}" for s in states if cells.count(s)) + ".")
     return fig

@@ -67,7 +67,10 @@ def test_images_load_and_have_alt_text(browser, server, page):
     images = browser.find_elements("css selector", "main img")
     for img in images:
         src = img.get_attribute("src")
-        assert (img.get_attribute("alt") or "").strip(), f"{page}: image {src} has no alt text"
+        alt = (img.get_attribute("alt") or "").strip()
+        assert alt, f"{page}: image {src} has no alt text"
+        assert not re.search(r"(_images/|\.(png|svg|jpe?g)$)", alt), \
+            f"{page}: image {src} has its file name as alt text (give the cell mystnb.image.alt or set fig.alt_text)"
         loaded = browser.execute_script("return arguments[0].complete && arguments[0].naturalWidth > 0", img)
         assert loaded, f"{page}: image {src} did not load"
 
