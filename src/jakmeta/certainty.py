@@ -37,7 +37,7 @@ THRESHOLDS = {
     "salt20": 50, "salt30": 50, "salt50": 50, "salt90": 50, "salt_cfb": 10.0,
     "ae_any": 50, "ae_treatment_related": 50, "ae_serious": 10, "ae_discontinuation": 10,
 }
-#: SD of the change in SALT assumed for the OIS of the mean difference (SALT points).
+#: SD of the change in SALT for the OIS of the mean difference when the analysis has none (SALT points).
 OIS_SALT_SD = 30.0
 
 #: Analysis populations that differ from the question's (all randomised participants).
@@ -78,6 +78,14 @@ def absolute_per_1000(measure: str, control: float, values) -> tuple[float, ...]
     """Risk differences per 1000 for relative effects ``values`` (analysis scale) at ``control``."""
     tr = _scale(measure)
     return tuple(1000 * (grade.risk_with_intervention(control, tr(v), measure) - control) for v in values)
+
+
+def outcome_sd(a: Analysis) -> float:
+    """SD of a continuous outcome for the OIS: the median arm SD of the trials in the analysis
+    (:data:`OIS_SALT_SD` when there is none)."""
+    if a.k == 0 or "sd_t" not in a.table:
+        return OIS_SALT_SD
+    return float(np.median(np.concatenate([a.table["sd_t"].to_numpy(float), a.table["sd_c"].to_numpy(float)])))
 
 
 def minimum_weeks(pkg: DataPackage) -> int:
@@ -153,7 +161,7 @@ def assess(pkg: DataPackage, a: Analysis, judgements: pd.DataFrame | None = None
     if a.measure == "MD":
         control = float(np.median(a.table["mean_c"]))
         absolute = (h.estimate, h.ci_low, h.ci_high)
-        ois = grade.optimal_information_size_continuous(OIS_SALT_SD, threshold)
+        ois = grade.optimal_information_size_continuous(outcome_sd(a), threshold)
         # A larger fall in SALT is benefit: compare -MD with the thresholds.
         ratings.append(grade.imprecision_domain(a.k, a.n_participants, ois, (-absolute[2], -absolute[1]),
                                                 threshold, "SALT points", (-ce.ci_high, -ce.ci_low)))
