@@ -226,3 +226,14 @@ def test_any_magnitude_ends_in_a_finite_result_or_a_value_error(k, y_unit, v_uni
         unit = max(y_unit, math.sqrt(v_unit))
         ref = pool(y / unit, v / unit**2, method=method, ci="z")
         assert res.tau2 == pytest.approx(ref.tau2 * unit**2, rel=1e-6, abs=1e-12 * unit**2)
+
+
+def test_pool_result_status_explains_missing_values():
+    assert pool([0.1, 0.3, 0.2], [0.05, 0.04, 0.06]).status == "ok"
+    assert pool([0.4], [0.09]).status.startswith("single study")
+    assert pool([0.1, 0.3, 0.2], [0.05, 0.04, 0.06], method="FE").status.startswith("common-effect model")
+    assert "multimodal" in pool(BIMODAL_Y, BIMODAL_V).status
+    from jakmeta.pooling import mantel_haenszel, peto
+
+    assert peto([5, 3], [50, 40], [9, 7], [50, 41]).status.startswith("common-effect model")
+    assert "single informative table" in mantel_haenszel([5], [50], [9], [50]).status

@@ -65,6 +65,8 @@ def _common_effect_result(
         pi_high=float("nan"),
         weights=weights,
         measure=measure,
+        status="common-effect model: tau2 = 0 by assumption, no prediction interval or se of tau2"
+        + ("" if q_df > 0 else "; a single informative table: Q, I2 and H2 are not defined"),
     )
 
 

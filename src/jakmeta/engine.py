@@ -58,7 +58,9 @@ class PoolResult:
     from k ≥ 2 studies. ``i2`` is in percent. ``weights`` are in percent and sum to 100.
     ``converged`` is False when an iterative tau² estimator hit its iteration cap.
     ``multimodal`` is True when the (restricted) likelihood of ML/REML has more than one local
-    maximum along tau² (the global one is returned; see :mod:`jakmeta.tau2`).
+    maximum along tau² (the global one is returned; see :mod:`jakmeta.tau2`). ``status`` is "ok"
+    or says why a field is NaN or degenerate (single study, common-effect model without a
+    prediction interval, zero-width HKSJ interval, ...), as in :class:`PoolManyResult`.
     """
 
     method: str
@@ -88,6 +90,7 @@ class PoolResult:
     converged: bool = True
     measure: str | None = None
     multimodal: bool = False
+    status: str = "ok"
 
     def to_dict(self) -> dict:
         """All fields as a plain dict (weights as a list), e.g. for JSON or a one-row table."""
@@ -260,6 +263,7 @@ def pool(yi, vi, method: str = "REML", ci: str = "hksj", level: float = 0.95, pi
         rows, np.array([tau2]), np.array([converged]), method, ci, level, pi, sc["shift"], sc["scale"]
     )
     out["multimodal"] = np.array([multimodal])
+    out["status"] = _status(_flags(out, method, np.zeros(1, dtype=bool)), 1)
     if not converged:
         warnings.warn(
             f"{method} did not converge in {MAXITER} iterations; tau2 is the last iterate",
@@ -295,6 +299,7 @@ def _result_from_rows(out: dict, i: int, method: str, ci: str, level: float, pi:
         weights=weights,
         converged=bool(out["converged"][i]),
         multimodal=bool(out["multimodal"][i]),
+        status=str(out["status"][i]),
         **scalars,
     )
 
@@ -304,12 +309,25 @@ def _result_from_rows(out: dict, i: int, method: str, ci: str, level: float, pi:
 
 _STATUS_TEXT = {
     "single": "single study: tau2, I2, H2 and the prediction interval are not estimable",
+    "common": "common-effect model: tau2 = 0 by assumption, no prediction interval or se of tau2",
     "bad": "out of range: yi and vi span more than 1e120 (see pool); no result",
     "not_converged": "not converged: tau2 is the last iterate",
     "multimodal": "multimodal likelihood: the global maximum is returned",
     "hksj_zero_width": "zero-width HKSJ interval (identical estimates); consider ci='hksj-adhoc'",
     "pi_undefined": "prediction interval undefined (Higgins, k = 2)",
 }
+
+
+def _flags(out: dict, method: str, bad: np.ndarray) -> dict[str, np.ndarray]:
+    return {
+        "single": out["k"] == 1,
+        "common": (out["k"] > 1) & (method == "FE") & ~bad,
+        "bad": bad,
+        "not_converged": ~out["converged"] & ~bad,
+        "multimodal": out["multimodal"] & ~bad,
+        "hksj_zero_width": out["hksj_zero_width"] & ~bad,
+        "pi_undefined": out["pi_undefined"] & ~bad,
+    }
 
 
 def _status(flags: dict[str, np.ndarray], n: int) -> np.ndarray:
@@ -358,14 +376,7 @@ def pool_many(YI, VI, method: str = "REML", ci: str = "hksj", level: float = 0.9
             out[name] = np.where(bad, np.nan, out[name])
         out["weights"] = np.where(bad[:, None], np.nan, out["weights"])
         out["converged"] = out["converged"] & ~bad
-    flags = {
-        "single": out["k"] == 1,
-        "bad": bad,
-        "not_converged": ~out["converged"] & ~bad,
-        "multimodal": out["multimodal"] & ~bad,
-        "hksj_zero_width": out["hksj_zero_width"] & ~bad,
-        "pi_undefined": out["pi_undefined"] & ~bad,
-    }
+    flags = _flags(out, method, bad)
     out["status"] = _status(flags, n)
     if bad.any() or flags["not_converged"].any():
         warnings.warn(

@@ -27,6 +27,7 @@ uses t(k−2). Weights are reported in percent.
 
 from __future__ import annotations
 
+from jakmeta.bayes import BayesResult, pool_bayes
 from jakmeta.common_effect import MH_MEASURES, mantel_haenszel, peto
 from jakmeta.effects import BINARY_MEASURES
 from jakmeta.engine import (
@@ -60,6 +61,7 @@ __all__ = [
     "PM_ATOL",
     "PM_MAXITER",
     "RANGE_LIMIT",
+    "BayesResult",
     "ConvergenceWarning",
     "DegenerateResultWarning",
     "PoolManyResult",
@@ -73,6 +75,7 @@ __all__ = [
     "mantel_haenszel",
     "peto",
     "pool",
+    "pool_bayes",
     "pool_many",
     "subgroup_analysis",
     "tau2_confint",
