@@ -252,3 +252,19 @@ def test_csv_files_round_trip_through_pandas():
         buffer = io.StringIO()
         frame.to_csv(buffer, index=False)
         assert len(frame) > 0, f"{path.name} is empty"
+
+
+@pytest.mark.parametrize(("column", "value"), [("timepoint_basis", "inferred"),
+                                               ("ae_window", "beyond_placebo_period"),
+                                               ("ae_window", "unknown")])
+def test_caveated_row_cannot_be_used_by_primary_analyses(package: Path, column: str, value: str):
+    """A row with an inferred time point or an AE window past the placebo period may be a
+    sensitivity row, never a primary one: switching one to ``analysis_use = yes`` is reported."""
+    rows = _read(package / "outcomes.csv")
+    target = next(i for i, r in enumerate(rows) if r[column] == value and r["analysis_use"] == "sensitivity"
+                  and r["status"] != "not_available")
+    rows[target]["analysis_use"] = "yes"
+    _write(package / "outcomes.csv", rows)
+    _, problems = validate_package(package)
+    messages = [str(p) for p in problems if p.column == "analysis_use"]
+    assert any(value in m and f"line {target + 2}" in m for m in messages), messages

@@ -763,6 +763,23 @@ def _check_binary(at: _Where, i: int, row: pd.Series, arm_size: dict, problems: 
                                    f"{row['reported_percent']}%"))
 
 
+def _check_caveats(at, i: int, row: pd.Series, problems: list[Problem]) -> None:
+    """A row the primary analyses use (``analysis_use = yes``) must not carry a recorded caveat:
+    a time point inferred rather than stated, or an adverse-event window that runs past the
+    placebo-controlled period (or is unknown). Such rows are ``sensitivity`` at most."""
+    if row.get("analysis_use") != "yes":
+        return
+    if row.get("timepoint_basis") == "inferred":
+        problems.append(at.problem(i, "analysis_use", "a row whose time point is inferred (timepoint_basis = "
+                                                      "inferred) cannot be used by the primary analyses; "
+                                                      "set analysis_use = sensitivity"))
+    window = row.get("ae_window")
+    if isinstance(window, str) and window not in ("placebo_controlled", ""):
+        problems.append(at.problem(i, "analysis_use", f"an adverse-event row with ae_window = {window} cannot be "
+                                                      "used by the primary analyses (not confined to the "
+                                                      "placebo-controlled period); set analysis_use = sensitivity"))
+
+
 def _check_outcomes(name: str, tables: dict, where: dict, problems: list[Problem], **_) -> None:
     at = where[name]
     outcomes = tables["outcomes"]
@@ -776,6 +793,7 @@ def _check_outcomes(name: str, tables: dict, where: dict, problems: list[Problem
             if row["analysis_use"] == "yes":
                 problems.append(at.problem(i, "analysis_use", "a not_available row cannot be used"))
             continue
+        _check_caveats(at, i, row, problems)
         if binary:
             _check_binary(at, i, row, arm_size, problems)
             continue
