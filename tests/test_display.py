@@ -76,6 +76,13 @@ def test_alignment_and_scroll_box(frame):
     assert re.search(r'<td class="jm-text" style="text-align: left;">brave_aa1</td>', html)
 
 
+def test_long_text_columns_get_a_minimum_width():
+    df = pd.DataFrame({"short": ["a", "b"], "long": ["x" * 10, "a sentence that is longer than forty characters"]})
+    html = show_table(df)._repr_html_()
+    assert '<td class="jm-text" style="text-align: left;">a</td>' in html
+    assert '<td class="jm-text jm-long" style="text-align: left;">xxxxxxxxxx</td>' in html
+
+
 def test_html_is_escaped_and_deterministic(frame):
     frame.loc[7, "note"] = "a < b & c"
     one, two = show_table(frame)._repr_html_(), show_table(frame.copy())._repr_html_()

@@ -166,9 +166,16 @@ class Table:
         """The formatted cells as a DataFrame of strings (the labels as columns)."""
         return pd.DataFrame(self.cells, columns=self.header)
 
+    #: Text columns whose longest cell has more characters than this get a minimum width
+    #: (class ``jm-long``), so that on a narrow screen they scroll rather than shrink to a word a line.
+    LONG_TEXT = 40
+
     def to_html(self) -> str:
-        def cell(tag: str, text: str, numeric: bool) -> str:
-            cls = "jm-num" if numeric else "jm-text"
+        longest = [max((len(r[j]) for r in self.cells), default=0) for j in range(len(self.header))]
+
+        def cell(tag: str, text: str, j: int) -> str:
+            numeric = self.numeric[j]
+            cls = "jm-num" if numeric else ("jm-text jm-long" if longest[j] > self.LONG_TEXT else "jm-text")
             align = "right" if numeric else "left"
             return f'<{tag} class="{cls}" style="text-align: {align};">{html.escape(text)}</{tag}>'
 
@@ -176,11 +183,10 @@ class Table:
                  '<table class="jm-table">']
         if self.caption:
             lines.append(f"<caption>{html.escape(self.caption)}</caption>")
-        lines.append("<thead><tr>" + "".join(cell("th", h, num) for h, num in zip(self.header, self.numeric, strict=True))
-                     + "</tr></thead>")
+        lines.append("<thead><tr>" + "".join(cell("th", h, j) for j, h in enumerate(self.header)) + "</tr></thead>")
         lines.append("<tbody>")
         for row in self.cells:
-            lines.append("<tr>" + "".join(cell("td", c, num) for c, num in zip(row, self.numeric, strict=True)) + "</tr>")
+            lines.append("<tr>" + "".join(cell("td", c, j) for j, c in enumerate(row)) + "</tr>")
         lines.append("</tbody>")
         lines.append("</table>")
         lines.append("</div>")
