@@ -91,3 +91,37 @@ def test_limit_interval_contains_limit_estimate_and_to_dict():
     res = egger_test(YI, VI, level=0.9)
     assert res.limit_ci_low < res.limit_estimate < res.limit_ci_high
     assert res.to_dict()["level"] == 0.9
+
+
+def test_egger_refuses_equal_standard_errors_and_extreme_ranges():
+    with pytest.raises(ValueError, match="same value in every study"):
+        egger_test([0.1, 0.5, 0.3, 0.2], [0.04, 0.04, 0.04, 0.04])
+    with pytest.raises(ValueError, match="span too wide a range"):
+        egger_test([1e90, -1e90, 0.0, 1.0], [1.0, 2.0, 3.0, 4.0], model="rma")
+    with pytest.raises(ValueError, match="not text"):
+        egger_test(["0.1", "0.5", "0.3"], [0.01, 0.02, 0.03])
+
+
+def test_egger_on_any_magnitude_ends_in_a_finite_result_or_a_value_error():
+    import warnings
+
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    @settings(max_examples=60, deadline=None)
+    @given(k=st.integers(3, 9), unit=st.sampled_from([1e-150, 1e-50, 1e-3, 1.0, 1e3, 1e50, 1e150]),
+           seed=st.integers(0, 2**31), model=st.sampled_from(["lm", "rma"]),
+           method=st.sampled_from(["FE", "DL", "HE", "ML", "REML"]))
+    def check(k, unit, seed, model, method):
+        rng = np.random.default_rng(seed)
+        v = rng.uniform(0.01, 1.0, k) * unit**2
+        y = rng.normal(0, 1, k) * unit
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            try:
+                res = egger_test(y, v, model=model, method=method)
+            except ValueError:
+                return
+        assert math.isfinite(res.intercept) and math.isfinite(res.se) and math.isfinite(res.pvalue)
+
+    check()

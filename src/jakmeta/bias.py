@@ -27,6 +27,7 @@ import statsmodels.api as sm
 from scipy import stats
 
 from jakmeta import _validate
+from jakmeta.engine import check_range
 from jakmeta.tau2 import mixed_effects_fit as _mixed_effects_fit
 
 MODELS = ("lm", "rma")
@@ -115,7 +116,14 @@ def egger_test(
     k = y.size
     if k < 3:
         raise ValueError(f"a regression test needs k >= 3 studies (k − 2 >= 1 df); got k = {k}")
+    check_range(y, v)
     x = _predictor_values(predictor, v, ni)
+    if np.ptp(x) <= 1e-12 * np.max(np.abs(x)):
+        raise ValueError(
+            f"the predictor {predictor!r} takes the same value in every study "
+            f"({float(x[0]):.6g}): a regression test for small-study effects needs studies of "
+            "different sizes (different standard errors)"
+        )
     caveat = k < MIN_K_FOR_ASYMMETRY_TESTS
     if model == "lm":
         if predictor == "sei":

@@ -206,6 +206,13 @@ def _range_message(sc: dict, i: int, where: str = "") -> str:
     )
 
 
+def check_range(y: np.ndarray, v: np.ndarray) -> None:
+    """Raise ValueError when validated (y, v) exceed the engine's dynamic range (RANGE_LIMIT)."""
+    sc = _scale_columns(y[:, None], v[:, None], np.ones((y.size, 1), dtype=bool))
+    if sc["bad"][0]:
+        raise ValueError(_range_message(sc, 0))
+
+
 def _check_options(method: str, ci: str, level: float, pi: str) -> float:
     _validate.choice("method", method, METHODS)
     _validate.choice("ci", ci, CI_METHODS)
