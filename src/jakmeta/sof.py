@@ -174,13 +174,15 @@ def sof_layout(sof: pd.DataFrame) -> pd.DataFrame:
 
 
 def answer_table(sof: pd.DataFrame) -> pd.DataFrame:
-    """The answer first: per outcome (not the per-drug rows), estimate, absolute effect, certainty,
-    and one plain-language sentence."""
+    """The answer first: per outcome (not the per-drug rows), trials and participants, estimate,
+    absolute effect, certainty, and one plain-language sentence."""
     main = sof[sof["row"].isin(OUTCOMES)]
     return pd.DataFrame({
         "Outcome": main["label"].str.replace(" (all JAK inhibitors, doses combined)", "", regex=False),
-        "Pooled estimate (95% CI)": [r.relative if r.measure != "MD" else r.absolute if r.k else "—"
-                                     for r in main.itertuples()],
+        "Trials (participants)": [f"{r.trials} ({r.participants:,})" if r.trials_with_data else "—"
+                                  for r in main.itertuples()],
+        "Estimate (95% CI)": [(r.relative if r.measure != "MD" else r.absolute) if r.k else "—"
+                              for r in main.itertuples()],
         "Absolute effect": [r.absolute_short or "—" for r in main.itertuples()],
         "Certainty": [f"{grade.SYMBOLS[c]} {c}" if c in grade.SYMBOLS else c for c in main["certainty"]],
         "In plain words": main["statement"],
