@@ -152,3 +152,20 @@ def test_triangulation_sets_other_reviews_beside_ours():
     assert table["why"].str.len().gt(10).all()
     computed = table[table["how_close"] != "not computed"]
     assert len(computed) == 0 or computed["outcome"].isin(set(PKG.outcomes["outcome"])).all()
+
+
+def test_continuous_outcomes_use_inverse_variance_and_their_own_prior_scale():
+    import pandas as pd
+
+    from jakmeta.analysis import Analysis
+    from jakmeta.pooling import pool
+
+    table = pd.DataFrame({"study_id": ["a", "b"], "trial": ["A", "B"], "yi": [-30.0, -20.0], "vi": [9.0, 16.0],
+                          "mean_t": [-40, -30], "sd_t": [30, 30], "n_t": [200, 150], "mean_c": [-10, -10],
+                          "sd_c": [30, 30], "n_c": [100, 75], "timepoint_weeks": [24, 24]})
+    a = Analysis("salt_cfb", "MD", table, pool(table["yi"], table["vi"]), {"method": "REML", "ci": "hksj"})
+    h = fewstudies.headline(a)
+    assert f"half-normal({fewstudies.TAU_PRIOR_SCALE['MD']:g})" in h.model
+    name, _ = fewstudies.common_effect(a)
+    assert name == "Common effect, inverse variance"
+    assert h.ci_low < h.estimate < h.ci_high < 0
