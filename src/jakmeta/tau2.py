@@ -12,7 +12,7 @@ Sources
 
   1. profile the likelihood on a grid of tau² (0 and 11 log-spaced points from 1e-4·S to S,
      S = Σ(y − ȳ)²; for two studies the REML maximum is S − v̄, and the last bracket reaches
-     4·S);
+     1000·S);
   2. from the best grid point, maximise within its bracket (the neighbouring grid points):
      metafor's Fisher-scoring step first, then secant steps on the score, each kept inside a
      bracket that shrinks with the sign of the score and replaced by bisection when it leaves
@@ -417,7 +417,7 @@ def tau2_ml_reml(rows: Rows, method: str) -> tuple[np.ndarray, np.ndarray, np.nd
     jm, jp = np.maximum(j - 1, 0), np.minimum(j + 1, m - 1)
     x1 = grid[j, which]
     lo = np.where(j > 0, grid[jm, which], 0.0)
-    hi = np.where(j < m - 1, grid[jp, which], 4 * grid[m - 1, which])
+    hi = np.where(j < m - 1, grid[jp, which], 1e3 * grid[m - 1, which])
     # start at the vertex of the parabola through the best grid point and its neighbours
     x0, x2 = lo, hi
     f0, f1, f2 = prof[jm, which], prof[j, which], prof[jp, which]
