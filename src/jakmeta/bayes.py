@@ -18,17 +18,18 @@ by numerical integration over tau (no MCMC): the integral runs over the prior's 
 z = log(u/(1 − u)), u = F_prior(tau), where p(tau)dtau = u(1 − u)dz and the integrand is
 L(tau(z))·u(1 − u), on a midpoint grid over z ∈ [−740, 740] that zooms in on the region where the
 integrand is not negligible (relative to its maximum, below e⁻⁴⁰) until that region is resolved
-by at least 256 of 2048 cells. The log-odds scale resolves both tails of the prior, so data that
-contradict the prior (posterior mass far in its tail) are integrated correctly too. Quantiles of mu and of
-the predictive distribution of a new trial's effect, theta_new | tau, y ~ N(m, s² + tau²), come
-from inverting the mixture CDF Σ_j p_j Φ((x − m_j)/s_j) with Brent's method; quantiles of tau
-from the cumulative grid mass. bayesmeta itself uses a discrete mixture with bounded divergence
-(the DIRECT algorithm of Röver & Friede); this grid is a simpler route to the same integrals.
+by at least 256 of 2048 cells. The log-odds scale resolves both tails of the prior, so data
+that contradict the prior (posterior mass far in its tail) are integrated correctly too.
+Quantiles of mu and of the predictive distribution of a new trial's effect,
+theta_new | tau, y ~ N(m, s² + tau²), come from inverting the mixture CDF Σ_j p_j Φ((x − m_j)/s_j)
+with Brent's method; quantiles of tau from the cumulative grid mass. bayesmeta itself
+approximates the mixture by a discrete one with bounded divergence [rover2017direct]; the fine
+grid here is a simpler route to the same integrals.
 
 Priors: a half-normal prior with scale 0.5 on tau for log odds ratios is the weakly informative
-default recommended for few trials by Friede et al. [friede2017; friede2017biom] and Röver et al. [rover2021]
-(it puts 95 % prior probability on tau < 0.98, i.e. "fairly high" heterogeneity at most); the
-half-Cauchy prior is the heavier-tailed alternative discussed there. Results with k = 2..5 trials
+default recommended for few trials by Friede et al. [friede2017; friede2017biom] and Röver et
+al. [rover2021] (it puts 95 % prior probability on tau < 0.98, i.e. at most "fairly high"
+heterogeneity); the half-Cauchy prior is the heavier-tailed alternative discussed there. Results with k = 2..5 trials
 depend visibly on the tau prior; report the prior with the result.
 
 Checked in ``tests/test_bayes.py`` against an independent brute-force 2-D quadrature over
