@@ -12,3 +12,53 @@ document.addEventListener("DOMContentLoaded", () => {
     link.appendChild(img);
   }
 });
+
+// Long tables of jakmeta.display (more than 12 rows): a filter box above the table and sorting by a
+// click on a column header (numbers as numbers; a missing value "—" sorts last). Nothing is fetched.
+document.addEventListener("DOMContentLoaded", () => {
+  const value = (cell, numeric) => {
+    const text = cell.textContent.trim();
+    if (!numeric) return text.toLowerCase();
+    const number = parseFloat(text.replace("−", "-").replace(/[^0-9eE.+-]/g, ""));
+    return Number.isNaN(number) ? null : number;
+  };
+  for (const table of document.querySelectorAll("table.jm-table")) {
+    const body = table.tBodies[0];
+    if (!body || body.rows.length <= 12) continue;
+    table.classList.add("jm-sortable");
+    const box = table.closest(".jm-table-scroll") || table;
+    const filter = document.createElement("input");
+    filter.type = "search";
+    filter.className = "jm-filter";
+    filter.placeholder = `Filter ${body.rows.length} rows…`;
+    filter.setAttribute("aria-label", "Filter the rows of the table below");
+    filter.addEventListener("input", () => {
+      const words = filter.value.toLowerCase().split(/\s+/).filter(Boolean);
+      for (const row of body.rows) {
+        const text = row.textContent.toLowerCase();
+        row.hidden = !words.every((w) => text.includes(w));
+      }
+    });
+    box.parentNode.insertBefore(filter, box);
+    table.querySelectorAll("thead th").forEach((th, column) => {
+      th.tabIndex = 0;
+      th.title = "Sort by this column";
+      const sort = () => {
+        const numeric = th.classList.contains("jm-num");
+        const ascending = th.getAttribute("aria-sort") !== "ascending";
+        table.querySelectorAll("thead th").forEach((other) => other.removeAttribute("aria-sort"));
+        th.setAttribute("aria-sort", ascending ? "ascending" : "descending");
+        const rows = Array.from(body.rows);
+        rows.sort((a, b) => {
+          const x = value(a.cells[column], numeric), y = value(b.cells[column], numeric);
+          if (x === null || x === "—") return 1;
+          if (y === null || y === "—") return -1;
+          return (x < y ? -1 : x > y ? 1 : 0) * (ascending ? 1 : -1);
+        });
+        rows.forEach((row) => body.appendChild(row));
+      };
+      th.addEventListener("click", sort);
+      th.addEventListener("keydown", (event) => { if (event.key === "Enter") sort(); });
+    });
+  }
+});

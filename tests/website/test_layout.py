@@ -186,3 +186,31 @@ def test_footer_shows_a_real_year(browser, server, reset_width, page):
     years = [int(y) for y in re.findall(r"\b(19\d\d|20\d\d)\b", footer)]
     assert years, f"{page}: no year in the footer: {footer!r}"
     assert 1970 not in years and max(years) >= 2025, f"{page}: footer year {years} ({footer.strip()[:120]!r})"
+
+
+def test_long_tables_can_be_filtered_and_sorted(browser, server, reset_width):
+    """book.js gives every jakmeta.display table of more than 12 rows a filter box and sortable
+    headers (the extraction log has such tables)."""
+    _open(browser, server, "chapters/extraction_log.html", "desktop")
+    tables = browser.find_elements("css selector", "table.jm-sortable")
+    assert tables, "no long jakmeta.display table with a filter box on the extraction log"
+    table = tables[0]
+    rows = lambda: [r for r in table.find_elements("css selector", "tbody tr") if r.is_displayed()]  # noqa: E731
+    before = rows()
+    first_cell = before[0].find_elements("css selector", "td")[0].text
+    box = browser.execute_script("return arguments[0].closest('.jm-table-scroll').previousElementSibling", table)
+    assert box.get_attribute("class") == "jm-filter"
+    browser.execute_script("arguments[0].scrollIntoView()", box)
+    box.send_keys(first_cell)
+    assert 0 < len(rows()) <= len(before)
+    words = first_cell.lower().split()
+    assert all(all(w in r.text.lower() for w in words) for r in rows())
+    box.clear()
+    box.send_keys("zzzz-no-such-text")
+    assert not rows()
+    browser.execute_script("arguments[0].value = ''; arguments[0].dispatchEvent(new Event('input'))", box)
+    header = table.find_elements("css selector", "thead th")[0]
+    browser.execute_script("arguments[0].click()", header)
+    assert header.get_attribute("aria-sort") == "ascending"
+    texts = [r.find_elements("css selector", "td")[0].text.lower() for r in rows()]
+    assert texts == sorted(texts, key=lambda t: (t == "—", t))
