@@ -237,3 +237,12 @@ def test_pool_result_status_explains_missing_values():
 
     assert peto([5, 3], [50, 40], [9, 7], [50, 41]).status.startswith("common-effect model")
     assert "single informative table" in mantel_haenszel([5], [50], [9], [50]).status
+
+
+def test_modified_hksj_aliases():
+    y, v = [0.1, 0.3, 0.2], [0.05, 0.04, 0.06]
+    ref = pool(y, v, ci="hksj-adhoc")
+    for alias in ("hksj-modified", "mhksj"):
+        res = pool(y, v, ci=alias)
+        assert res.ci == "hksj-adhoc" and res.ci_low == ref.ci_low
+        assert pool_many(np.array([y]), np.array([v]), ci=alias).ci == "hksj-adhoc"

@@ -35,6 +35,8 @@ from jakmeta.tau2 import MAXITER, Rows, tau2_rows, tau2_statsmodels
 
 METHODS = ("FE", "DL", "REML", "ML", "PM", "SJ", "HE")
 CI_METHODS = ("z", "hksj", "hksj-adhoc")
+#: other names accepted for ``ci="hksj-adhoc"``, the modified HKSJ of Röver et al. [rover2015].
+CI_ALIASES = {"hksj-modified": "hksj-adhoc", "mhksj": "hksj-adhoc"}
 PI_METHODS = ("metafor", "higgins")
 
 #: largest dynamic range max(max v, spread(y)²) / min v that the engine accepts.
@@ -215,7 +217,7 @@ def check_range(y: np.ndarray, v: np.ndarray) -> None:
 
 def _check_options(method: str, ci: str, level: float, pi: str) -> float:
     _validate.choice("method", method, METHODS)
-    _validate.choice("ci", ci, CI_METHODS)
+    _validate.choice("ci", ci, CI_METHODS + tuple(CI_ALIASES))
     _validate.choice("pi", pi, PI_METHODS)
     return _validate.level(level)
 
@@ -230,12 +232,13 @@ def pool(yi, vi, method: str = "REML", ci: str = "hksj", level: float = 0.95, pi
     ``method``: "FE" (common effect), "DL", "REML", "ML", "PM", "SJ", "HE" (tau² estimator;
     see :mod:`jakmeta.tau2` for sources). ``ci``: "z" (Wald), "hksj" (Knapp-Hartung SE with
     t(k−1) [hartung2001; knapp2003; intHout2014]) or "hksj-adhoc" (the modified HKSJ: SE never
-    below the Wald SE [rover2015]). ``pi``: "metafor" (z for ci="z", t(k−1) with the HKSJ SE
-    otherwise, as metafor's ``predict``) or "higgins" (t(k−2) with the SE of the chosen ``ci``)
-    [higgins2009].
+    below the Wald SE [rover2015]; also accepted as "hksj-modified" or "mhksj"). ``pi``:
+    "metafor" (z for ci="z", t(k−1) with the HKSJ SE otherwise, as metafor's ``predict``) or
+    "higgins" (t(k−2) with the SE of the chosen ``ci``) [higgins2009].
 
-    REML and ML return the **global** maximum of the (restricted) likelihood: metafor's Fisher
-    scoring, then a likelihood profile over tau² (see :mod:`jakmeta.tau2`); ``multimodal`` flags
+    REML and ML return the **global** maximum of the (restricted) likelihood: a likelihood
+    profile over tau², then Fisher-scoring and secant steps in the best bracket (see
+    :mod:`jakmeta.tau2`); ``multimodal`` flags
     a likelihood with several local maxima. Where this differs from metafor's default answer
     (metafor can stop at a local maximum, e.g. at tau² = 0), the likelihood here is higher. The
     stopping rule is relative (|Δtau²| ≤ 1e-8·(tau² + v̄)), so tau² is accurate on any scale.
@@ -251,6 +254,7 @@ def pool(yi, vi, method: str = "REML", ci: str = "hksj", level: float = 0.95, pi
     options, level) and for data whose range exceeds double precision (see the module docstring).
     """
     level = _check_options(method, ci, level, pi)
+    ci = CI_ALIASES.get(ci, ci)
     y, v = _validate.yi_vi(yi, vi)
     k = y.size
     sc = _scale_columns(y[:, None], v[:, None], np.ones((k, 1), dtype=bool))
@@ -361,6 +365,7 @@ def pool_many(YI, VI, method: str = "REML", ci: str = "hksj", level: float = 0.9
     says why, and a :class:`DegenerateResultWarning` counts rows out of range or not converged.
     """
     level = _check_options(method, ci, level, pi)
+    ci = CI_ALIASES.get(ci, ci)
     y, v, mask = _validate.yi_vi_rows(YI, VI)
     n = y.shape[0]
     blocks = []
