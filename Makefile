@@ -74,14 +74,14 @@ $(BOOK_STAMP): $(BOOK_SOURCES) | install
 	@touch $(BOOK_STAMP)
 
 ## make test: library tests, strict nbval on every notebook, the book build (warnings are errors),
-## and the website tested in headless Chromium (tests/website). The library tests, nbval and the
-## book build run two at a time (2 cores); the book is built once (not again when `make book` built it from the same
+## and the website tested in headless Chromium (tests/website). After lint, the four steps run two
+## at a time (2 cores; -k: every step runs, all failures are reported); the book is built once (not again when `make book` built it from the same
 ## sources); at the end, files tracked by git must be as they were before (scripts/tree-state).
 test: install
 	@before="$$(scripts/tree-state)"; status=0; \
 	{ $(MAKE) --no-print-directory lint \
-	  && $(MAKE) --no-print-directory -j2 --output-sync=target test-lib test-notebooks test-book \
-	  && $(MAKE) --no-print-directory test-site; } || status=$$?; \
+	  && $(MAKE) --no-print-directory -k -j2 --output-sync=target test-book test-lib test-notebooks test-site; \
+	} || status=$$?; \
 	after="$$(scripts/tree-state)"; \
 	if [ "$$before" != "$$after" ]; then \
 	  echo "error: the tests changed files in the work tree (tests must write only to ignored or temporary places):"; \
