@@ -690,27 +690,39 @@ def test_reference_case(name):
     assert not failures, f"{name}:\n" + "\n".join(failures)
 
 
-@pytest.mark.parametrize("name", CASE_IDS)
+def _loosely_toleranced(case: dict, path: tuple) -> bool:
+    """True when the recorded tolerance is looser than the printed precision, so that the
+    printed-precision check adds something; other fields are already checked tightly."""
+    tol = tolerance_for(case, path)
+    return "rel" in tol and tol["rel"] >= 1e-3 and not tight_exception(case, path)
+
+
+#: Cases with at least one field whose recorded tolerance is looser than its printed precision.
+PRINTED_PRECISION_CASES = [name for name in CASE_IDS
+                           if any(_loosely_toleranced(CASES[name], path) for path, _ in compared_leaves(CASES[name]))]
+
+
+@pytest.mark.parametrize("name", PRINTED_PRECISION_CASES)
 def test_reference_case_printed_precision(name):
     case = CASES[name]
     computed = COMPUTE[name](case)
-    failures, checked = [], 0
+    failures = []
     for path, expected in compared_leaves(case):
-        tol = tolerance_for(case, path)
-        if "rel" not in tol or tol["rel"] < 1e-3 or tight_exception(case, path):
+        if not _loosely_toleranced(case, path):
             continue  # already checked at its printed precision by test_reference_case
-        checked += 1
         ok, detail = printed_precision_ok(lookup(computed, path), expected)
         if not ok:
             failures.append(f"{'.'.join(path)}: got {lookup(computed, path)}, expected {expected}; {detail}")
-    if not checked:
-        pytest.skip("every field is already compared at its printed precision")
     assert not failures, f"{name}:\n" + "\n".join(failures)
 
 
-@pytest.mark.parametrize("name", sorted(LEFT_OUT_CASES))
-def test_left_out_case(name):
-    pytest.skip(f"{name} left out: {LEFT_OUT_CASES[name]}")
+def test_left_out_cases_are_documented():
+    """The cases not computed (trim-and-fill, Begg's test) each carry a reason here and are named
+    in tests/reference/README.md, so nothing is left out silently."""
+    readme = (Path(__file__).parent / "reference" / "README.md").read_text(encoding="utf-8")
+    for name, reason in LEFT_OUT_CASES.items():
+        assert isinstance(reason, str) and len(reason) > 20, name
+        assert name in readme, f"{name} is left out but not named in tests/reference/README.md"
 
 
 def test_every_case_has_a_compute_function():
