@@ -62,3 +62,28 @@ document.addEventListener("DOMContentLoaded", () => {
     });
   }
 });
+
+// A table wider than its scrolling box gets a one-line hint above it, so that a cut-off column is
+// not mistaken for the end of the table. Re-checked when the window changes size.
+(() => {
+  const boxes = () => document.querySelectorAll(".jm-table-scroll, .pst-scrollable-table-container");
+  const update = () => {
+    for (const box of boxes()) {
+      const hint = box.previousElementSibling;
+      const has = hint && hint.classList.contains("jm-scroll-hint");
+      const wide = box.scrollWidth > box.clientWidth + 2;
+      if (wide && !has) {
+        const p = document.createElement("p");
+        p.className = "jm-scroll-hint";
+        p.textContent = "Wide table: scroll sideways to see every column →";
+        box.parentNode.insertBefore(p, box);
+      } else if (!wide && has) {
+        hint.remove();
+      }
+    }
+  };
+  document.addEventListener("DOMContentLoaded", update);
+  window.addEventListener("load", update);
+  let timer;
+  window.addEventListener("resize", () => { clearTimeout(timer); timer = setTimeout(update, 150); });
+})();

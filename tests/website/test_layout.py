@@ -198,8 +198,11 @@ def test_long_tables_can_be_filtered_and_sorted(browser, server, reset_width):
     rows = lambda: [r for r in table.find_elements("css selector", "tbody tr") if r.is_displayed()]  # noqa: E731
     before = rows()
     first_cell = before[0].find_elements("css selector", "td")[0].text
-    box = browser.execute_script("return arguments[0].closest('.jm-table-scroll').previousElementSibling", table)
-    assert box.get_attribute("class") == "jm-filter"
+    box = browser.execute_script("""
+        let el = arguments[0].closest('.jm-table-scroll').previousElementSibling;
+        while (el && !el.matches('input.jm-filter')) el = el.previousElementSibling;
+        return el;""", table)
+    assert box is not None, "no filter box above the long table"
     browser.execute_script("arguments[0].scrollIntoView()", box)
     box.send_keys(first_cell)
     assert 0 < len(rows()) <= len(before)
@@ -214,3 +217,23 @@ def test_long_tables_can_be_filtered_and_sorted(browser, server, reset_width):
     assert header.get_attribute("aria-sort") == "ascending"
     texts = [r.find_elements("css selector", "td")[0].text.lower() for r in rows()]
     assert texts == sorted(texts, key=lambda t: (t == "—", t))
+
+
+def test_a_table_wider_than_its_box_says_so(browser, server, reset_width):
+    """At phone width a wide jakmeta.display table scrolls in its box, with a hint above it and its
+    first column kept in view."""
+    _open(browser, server, "chapters/extraction_log.html", "phone")
+    found = browser.execute_script("""
+        const out = [];
+        for (const box of document.querySelectorAll('.jm-table-scroll')) {
+          const wide = box.scrollWidth > box.clientWidth + 2;
+          const hint = box.previousElementSibling && box.previousElementSibling.classList.contains('jm-scroll-hint');
+          const first = box.querySelector('tbody tr > :first-child');
+          out.push({wide: wide, hint: hint, sticky: first ? getComputedStyle(first).position : null});
+        }
+        return out;""")
+    wide = [f for f in found if f["wide"]]
+    assert wide, "expected at least one table wider than the phone screen in the extraction log"
+    assert all(f["hint"] for f in wide), found
+    assert all(f["sticky"] == "sticky" for f in found if f["sticky"]), found
+    assert not any(f["hint"] for f in found if not f["wide"]), found
