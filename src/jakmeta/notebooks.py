@@ -111,7 +111,9 @@ def nbval_hint(notebook: str, mismatch: bool = True, root: str | os.PathLike = R
         files = (_git("diff", "--name-only", commit, "--", *WATCHED, cwd=root) or "").split()
         if files:
             lines.append(f"Changed since the notebook was last committed ({commit}, {date}):")
-            lines += [f"  {f}" for f in files]
+            lines += [f"  {f}" for f in files[:MAX_ROWS]]
+            if len(files) > MAX_ROWS:
+                lines.append(f"  ... and {len(files) - MAX_ROWS} more (git diff --stat {commit} -- data src)")
             csvs = [f for f in files if f.endswith(".csv")]
             rows = _changed_rows(_git("diff", "-U0", commit, "--", *csvs, cwd=root) or "") if csvs else []
             if rows:
