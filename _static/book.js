@@ -13,7 +13,7 @@ document.addEventListener("DOMContentLoaded", () => {
   }
 });
 
-// Long tables of jakmeta.display (more than 12 rows): a filter box above the table and sorting by a
+// Long tables of jakmeta.display (more than 20 rows): a filter box above the table and sorting by a
 // click on a column header (numbers as numbers; a missing value "—" sorts last). Nothing is fetched.
 document.addEventListener("DOMContentLoaded", () => {
   const value = (cell, numeric) => {
@@ -24,7 +24,7 @@ document.addEventListener("DOMContentLoaded", () => {
   };
   for (const table of document.querySelectorAll("table.jm-table")) {
     const body = table.tBodies[0];
-    if (!body || body.rows.length <= 12) continue;
+    if (!body || body.rows.length <= 20) continue;
     table.classList.add("jm-sortable");
     const box = table.closest(".jm-table-scroll") || table;
     const filter = document.createElement("input");
@@ -64,7 +64,7 @@ document.addEventListener("DOMContentLoaded", () => {
 });
 
 // A table wider than its scrolling box gets a one-line hint above it, so that a cut-off column is
-// not mistaken for the end of the table. Re-checked when the window changes size.
+// not mistaken for the end of the table, and its first column stays in view (CSS .jm-overflowing). Re-checked when the window changes size.
 (() => {
   const boxes = () => document.querySelectorAll(".jm-table-scroll, .pst-scrollable-table-container");
   const update = () => {
@@ -72,6 +72,7 @@ document.addEventListener("DOMContentLoaded", () => {
       const hint = box.previousElementSibling;
       const has = hint && hint.classList.contains("jm-scroll-hint");
       const wide = box.scrollWidth > box.clientWidth + 2;
+      box.classList.toggle("jm-overflowing", wide);
       if (wide && !has) {
         const p = document.createElement("p");
         p.className = "jm-scroll-hint";
