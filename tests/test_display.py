@@ -8,7 +8,14 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from jakmeta.display import Table, column_label, format_number, relabel, show_table
+from jakmeta.display import (
+    Table,
+    column_label,
+    format_number,
+    reference_labels,
+    relabel,
+    show_table,
+)
 
 
 @pytest.fixture
@@ -125,5 +132,50 @@ def test_relabel():
     df = pd.DataFrame({"study_id": ["brave_aa1", "other"], "outcome": ["salt20", "zzz"]})
     out = relabel(df, studies)
     assert out["study_id"].tolist() == ["BRAVE-AA1", "other"]
-    assert out["outcome"].tolist() == ["SALT ≤ 20", "zzz"]
+    assert out["outcome"].tolist() == ["SALT ≤ 20", "Zzz"]
     assert df["study_id"].tolist() == ["brave_aa1", "other"]  # input untouched
+
+
+def test_relabel_outcome_codes_and_references(tmp_path):
+    bib = tmp_path / "refs.bib"
+    bib.write_text("""@article{mao2023,
+  author = {Mao, Mei-Qi and Ding, Yu-Xin and Jing, Jing},
+  title = {A {JAK} review}, journal = {Frontiers in Immunology}, year = {2023}
+}
+
+@misc{cmro2023,
+  title = {Baricitinib},
+  journal = {Current Medical Research and Opinion}, year = {2023}
+}
+
+@article{two2020,
+  author = {Smith, A. and Jones, B.}, year = {2020}
+}
+
+@article{rover2015,
+  author = {R{\\"o}ver, Christian and Knapp, G. and Friede, T.}, year = {2015}
+}
+
+@article{kwon2023,
+  author = {Kwon, O. and others}, year = {2023}
+}
+
+@misc{blog2019,
+  title = {A blog post}, publisher = {Belgravia Centre}, year = {2019}
+}
+""", encoding="utf-8")
+    refs = reference_labels(bib)
+    assert refs == {"mao2023": "Mao et al. 2023", "cmro2023": "Current Medical Research and Opinion 2023",
+                    "two2020": "Smith and Jones 2020", "rover2015": "Röver et al. 2015",
+                    "kwon2023": "Kwon et al. 2023", "blog2019": "Belgravia Centre 2019"}
+    df = pd.DataFrame({"source": ["mao2023", "unknown"], "outcome": ["ae_acne", "salt_cfb"]})
+    out = relabel(df, references=refs)
+    assert out["source"].tolist() == ["Mao et al. 2023", "unknown"]
+    assert out["outcome"].tolist() == ["AE acne", "Change from baseline in SALT"]
+
+
+def test_reference_labels_of_the_book():
+    from pathlib import Path
+
+    refs = reference_labels(Path(__file__).resolve().parents[1] / "references.bib")
+    assert refs["mcguinness2021robvis"] == "McGuinness and Higgins 2021"

@@ -7,8 +7,8 @@ table is wider than the page. The result renders as HTML in a notebook (``_repr_
 aligned plain text elsewhere (``__repr__``); both are deterministic (no random ids), so notebooks
 stored with outputs compare equal under nbval.
 
-:func:`relabel` replaces codes in cells (``study_id`` -> trial name, outcome code -> outcome label)
-before a table is shown.
+:func:`relabel` replaces codes in cells (``study_id`` -> trial name, outcome code -> outcome label,
+citation key -> "Author et al. year" via :func:`reference_labels`) before a table is shown.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ import math
 import numbers
 import re
 from collections.abc import Mapping
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -277,10 +278,14 @@ def trial_names(studies: pd.DataFrame) -> dict[str, str]:
 
 
 def relabel(df: pd.DataFrame, studies: pd.DataFrame | Mapping[str, str] | None = None,
-            columns: tuple[str, ...] = ("study_id", "outcome")) -> pd.DataFrame:
+            columns: tuple[str, ...] = ("study_id", "outcome"),
+            references: Mapping[str, str] | None = None,
+            reference_columns: tuple[str, ...] = ("source", "published_source")) -> pd.DataFrame:
     """A copy of ``df`` with codes in cells replaced by what a reader knows: ``study_id`` by the
-    trial name (``studies`` is ``DataPackage.studies`` or a mapping) and ``outcome`` by
-    :data:`jakmeta.analysis.OUTCOME_LABELS`. Unknown codes stay as they are."""
+    trial name (``studies`` is ``DataPackage.studies`` or a mapping), ``outcome`` by
+    :data:`jakmeta.analysis.OUTCOME_LABELS` (other snake_case codes in words: ``ae_acne`` ->
+    ``AE acne``), and, given ``references`` (e.g. :func:`reference_labels`), citation keys in the
+    ``reference_columns`` by author and year. Unknown codes stay as they are."""
     from jakmeta.analysis import OUTCOME_LABELS
 
     out = df.copy()
@@ -288,5 +293,52 @@ def relabel(df: pd.DataFrame, studies: pd.DataFrame | Mapping[str, str] | None =
         names = trial_names(studies) if isinstance(studies, pd.DataFrame) else dict(studies)
         out["study_id"] = out["study_id"].map(lambda s: names.get(s, s))
     if "outcome" in columns and "outcome" in out.columns:
-        out["outcome"] = out["outcome"].map(lambda o: OUTCOME_LABELS.get(o, o))
+        out["outcome"] = out["outcome"].map(
+            lambda o: OUTCOME_LABELS.get(o, column_label(o) if isinstance(o, str) else o))
+    if references:
+        for column in reference_columns:
+            if column in out.columns:
+                out[column] = out[column].map(lambda k: references.get(k, k) if isinstance(k, str) else k)
     return out
+
+
+_BIB_ENTRY = re.compile(r"@(\w+)\s*\{\s*([^,\s]+)\s*,(.*?)\n\}", re.DOTALL)
+_BIB_FIELD = re.compile(r"\b(author|year|journal|title|publisher|organization|institution|howpublished)\s*=\s*\{((?:[^{}]|\{[^{}]*\})*)\}", re.IGNORECASE)
+
+
+def reference_labels(bib_path: str | Path = "references.bib") -> dict[str, str]:
+    """Citation key -> a label a reader knows, from a BibTeX file: ``Mao et al. 2023`` (first
+    author's surname; "et al." for three or more authors), or ``journal year`` when no author is
+    recorded."""
+    labels = {}
+    for match in _BIB_ENTRY.finditer(Path(bib_path).read_text(encoding="utf-8")):
+        key, body = match.group(2), match.group(3)
+        fields = {name.lower(): _latex_to_text(value) for name, value in _BIB_FIELD.findall(body)}
+        year = fields.get("year", "")
+        authors = [a.strip() for a in re.split(r"\s+and\s+", fields.get("author", "")) if a.strip()]
+        if authors and authors[-1].lower() == "others":
+            authors = authors[:-1] + ["", ""]  # "and others": et al.
+        if authors:
+            surnames = [a.split(",")[0].strip() if "," in a else (a.split() or [""])[-1] for a in authors]
+            who = (surnames[0] if len(surnames) == 1 else f"{surnames[0]} and {surnames[1]}"
+                   if len(surnames) == 2 else f"{surnames[0]} et al.")
+        else:
+            who = next((fields[f] for f in ("journal", "organization", "institution", "publisher", "howpublished")
+                        if fields.get(f)), None)
+            if who is None:
+                title = fields.get("title", key)
+                who = title if len(title) <= 50 else title[:48].rsplit(" ", 1)[0] + " …"
+        labels[key] = f"{who} {year}".strip()
+    return labels
+
+
+_ACCENTS = {'"': "\u0308", "'": "\u0301", "`": "\u0300", "^": "\u0302", "~": "\u0303", "c": "\u0327"}
+
+
+def _latex_to_text(value: str) -> str:
+    """BibTeX field text without braces, with accents (``R\\"over`` -> ``Röver``) as Unicode."""
+    import unicodedata
+
+    value = re.sub(r"\\([\"'`^~c])\s*\{?\s*([A-Za-z])\}?",
+                   lambda m: unicodedata.normalize("NFC", m.group(2) + _ACCENTS[m.group(1)]), value)
+    return re.sub(r"\s+", " ", value.replace("{", "").replace("}", "")).strip()
