@@ -162,3 +162,20 @@ def test_forest_plot_from_the_data_package():
     texts = _texts(fig)
     assert all(name in texts for name in a.table["trial"].map(lambda s: s.split()[0]))
     assert len(_png(fig)) > 10_000
+
+
+@pytest.mark.parametrize("outcome, left, right", [
+    ("salt20", "Favours placebo", "Favours JAK inhibitor"),
+    (None, "Favours placebo", "Favours JAK inhibitor"),
+    ("ae_serious", "Favours JAK inhibitor", "Favours placebo"),
+    ("salt_cfb", "Favours JAK inhibitor", "Favours placebo"),
+])
+def test_favours_labels_follow_the_outcome(binary, outcome, left, right):
+    table, result = binary
+    fig = plots.forest_plot(table, result, "OR", outcome=outcome)
+    texts = [t.get_text() for t in fig.axes[0].texts]
+    assert f"← {left}" in texts and f"{right} →" in texts
+    plt.close(fig)
+    fig = plots.forest_plot(table, result, "OR", outcome="ae_any", higher_is_better=True)  # explicit wins
+    assert "← Favours placebo" in [t.get_text() for t in fig.axes[0].texts]
+    plt.close(fig)

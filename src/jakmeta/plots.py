@@ -103,6 +103,12 @@ CI_NAMES = {"hksj": "Hartung-Knapp-Sidik-Jonkman", "wald": "Wald (normal)", "z":
             "pl": "profile likelihood"}
 
 
+def lower_is_better(outcome: str | None) -> bool:
+    """True for outcomes where a value below the null favours the JAK inhibitor: harms (``ae_*``)
+    and the change in SALT score (``salt_cfb``, ``salt_pcfb``)."""
+    return bool(outcome) and (str(outcome).startswith("ae_") or str(outcome) in ("salt_cfb", "salt_pcfb"))
+
+
 def rob_judgements(rob: pd.DataFrame | None, study_ids, outcome: str | None = None) -> dict:
     """``{study_id: {domain: judgement}}`` from ``data/risk_of_bias.csv`` rows. A row whose
     ``outcome_scope`` names ``outcome`` wins over an ``all outcomes`` row; missing cells are
@@ -150,7 +156,7 @@ def forest_alt_text(table: pd.DataFrame, result, measure: str, *, title: str = "
 
 def forest_plot(table: pd.DataFrame, result, measure: str, *, title: str = "",
                 labels: tuple[str, str] = ("Favours placebo", "Favours JAK inhibitor"),
-                level: float = 0.95, higher_is_better: bool = True,
+                level: float = 0.95, higher_is_better: bool | None = None,
                 rob: pd.DataFrame | None = None, outcome: str | None = None,
                 arm_names: tuple[str, str] = ("JAK inhibitor", "Placebo"),
                 show_arms: bool = True) -> Figure:
@@ -167,9 +173,13 @@ def forest_plot(table: pd.DataFrame, result, measure: str, *, title: str = "",
     ``data/risk_of_bias.csv``; ``outcome`` picks outcome-specific judgements). ``result`` is a
     :class:`jakmeta.pooling.PoolResult` or None when nothing can be pooled. The figure's
     description for screen readers is in ``fig.alt_text`` (see :func:`forest_alt_text`).
+    ``higher_is_better`` places the "favours" labels; by default it follows ``outcome``: False for
+    harms (``ae_*``) and the SALT change (a lower SALT score is less hair loss), else True.
     Layout follows RevMan 5 and robvis :cite:`mcguinness2021robvis`.
     """
     use_book_style()
+    if higher_is_better is None:
+        higher_is_better = not lower_is_better(outcome)
     table = table.reset_index(drop=True)
     k = len(table)
     z = stats.norm.ppf(0.5 + level / 2)
