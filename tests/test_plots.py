@@ -179,3 +179,18 @@ def test_favours_labels_follow_the_outcome(binary, outcome, left, right):
     fig = plots.forest_plot(table, result, "OR", outcome="ae_any", higher_is_better=True)  # explicit wins
     assert "← Favours placebo" in [t.get_text() for t in fig.axes[0].texts]
     plt.close(fig)
+
+
+def test_a_result_without_heterogeneity_statistics_still_draws(binary):
+    """E.g. a Bayesian random-effects result: estimate, interval and weights, no Q or test statistic."""
+    from types import SimpleNamespace
+
+    table, result = binary
+    bayes = SimpleNamespace(method="Bayes", ci="credible", estimate=result.estimate, ci_low=result.ci_low,
+                            ci_high=result.ci_high, weights=result.weights, tau2=0.1, pi_low=float("nan"),
+                            pi_high=float("nan"))
+    fig = plots.forest_plot(table, bayes, "OR")
+    texts = _texts(fig)
+    assert "Pooled" in texts and "Heterogeneity" not in texts and "Test for overall effect" not in texts
+    assert "Pooled:" in fig.alt_text
+    plt.close(fig)

@@ -73,6 +73,8 @@ def _fmt(value: float, measure: str) -> str:
 
 
 def _fmt_p(p: float) -> str:
+    if not np.isfinite(p):
+        return "p not estimable"
     return "p < 0.001" if p < 0.001 else f"p = {p:.3f}" if p < 0.01 else f"p = {p:.2f}"
 
 
@@ -148,7 +150,8 @@ def forest_alt_text(table: pd.DataFrame, result, measure: str, *, title: str = "
                      f"{_fmt(row.yi + z * se, measure)}).")
     if result is not None and len(table) > 1:
         parts.append(f"Pooled: {_fmt(result.estimate, measure)} ({_fmt(result.ci_low, measure)} to "
-                     f"{_fmt(result.ci_high, measure)}); I² = {result.i2:.0f}%.")
+                     f"{_fmt(result.ci_high, measure)})"
+                     + (f"; I² = {result.i2:.0f}%." if np.isfinite(getattr(result, "i2", np.nan)) else "."))
         if np.isfinite(getattr(result, "pi_low", np.nan)) and len(table) >= 3:
             parts.append(f"Prediction interval {_fmt(result.pi_low, measure)} to {_fmt(result.pi_high, measure)}.")
     return " ".join(parts)
@@ -239,14 +242,19 @@ def forest_plot(table: pd.DataFrame, result, measure: str, *, title: str = "",
         method = METHOD_NAMES.get(result.method, result.method)
         ci_name = CI_NAMES.get(str(result.ci).lower(), str(result.ci))
         het_lines.append(f"Model: {method}; {int(round(level * 100))}% CI by {ci_name}.")
-        tau2 = (f"τ² = {result.tau2:.2f}" if getattr(result, "tau2_estimable", True) and np.isfinite(result.tau2)
+        nan = float("nan")
+        tau2_value, q, i2 = (float(getattr(result, name, nan)) for name in ("tau2", "q", "i2"))
+        tau2 = (f"τ² = {tau2_value:.2f}" if getattr(result, "tau2_estimable", True) and np.isfinite(tau2_value)
                 else "τ² = 0 (common-effect model)")
-        het_lines.append(f"Heterogeneity: {tau2}; Q = {result.q:.2f}, df = {result.q_df} "
-                         f"({_fmt_p(result.q_pvalue)}); I² = {result.i2:.0f}%")
-        df = getattr(result, "df", float("nan"))
-        stat = (f"t = {result.statistic:.2f}, df = {df:g}" if np.isfinite(df)
-                else f"z = {result.statistic:.2f}").replace("-", "−")
-        het_lines.append(f"Test for overall effect: {stat} ({_fmt_p(result.pvalue)})")
+        if np.isfinite(q):
+            het_lines.append(f"Heterogeneity: {tau2}; Q = {q:.2f}, df = {getattr(result, 'q_df', k - 1)} "
+                             f"({_fmt_p(float(getattr(result, 'q_pvalue', nan)))}); I² = {i2:.0f}%")
+        df = float(getattr(result, "df", nan))
+        statistic, pvalue = float(getattr(result, "statistic", nan)), float(getattr(result, "pvalue", nan))
+        if np.isfinite(statistic) and np.isfinite(pvalue):
+            stat = (f"t = {statistic:.2f}, df = {df:g}" if np.isfinite(df)
+                    else f"z = {statistic:.2f}").replace("-", "−")
+            het_lines.append(f"Test for overall effect: {stat} ({_fmt_p(pvalue)})")
     if show_rob:
         het_lines.append("Risk of bias (RoB 2): " + "; ".join(
             f"D{i + 1} {ROB_DOMAIN_NAMES[d]}" for i, d in enumerate(ROB_DOMAINS[:5]))
