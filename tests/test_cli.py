@@ -111,8 +111,9 @@ def test_analyse_without_data_says_so(capsys):
              if analysis.analyse(load_package(), o, studies="liu").k == 0]
     if not empty:
         pytest.skip("every outcome has data in the liu set")
-    code, out, _ = _main(capsys, "analyse", empty[0])
+    code, out, _ = _main(capsys, "analyse", empty[0], "--plot", "never-written.png")
     assert code == 0 and "nothing to pool" in out and not NAN.search(out)
+    assert "no forest plot" in out and not Path("never-written.png").exists()
 
 
 def test_analyse_unknown_outcome_lists_the_valid_ones(capsys):

@@ -171,7 +171,9 @@ def _cmd_analyse(args: argparse.Namespace) -> int:
         print()
         table = report.study_table(a)
         _print_table(table, "markdown", {a.measure: 2, "Weight %": 1})
-    if args.plot:
+    if args.plot and not a.k:
+        print(f"\nno forest plot written to {args.plot}: no trial to plot")
+    elif args.plot:
         import matplotlib
 
         matplotlib.use("Agg")
