@@ -82,7 +82,7 @@ def build_date() -> dt.date:
                                    text=True, timeout=10).stdout.strip()
         except (OSError, subprocess.SubprocessError):
             epoch = ""
-    if epoch and int(epoch) > 0:
+    if epoch and epoch.isdigit() and int(epoch) > 0:
         return dt.datetime.fromtimestamp(int(epoch), dt.UTC).date()
     return dt.datetime.now(dt.UTC).date()
 
