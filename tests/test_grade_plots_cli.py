@@ -1,4 +1,4 @@
-"""GRADE rules, plots (deterministic, labelled) and the command line."""
+"""GRADE rules, plots (deterministic, labelled) and the coverage simulation (the command line: test_cli.py)."""
 
 from __future__ import annotations
 
