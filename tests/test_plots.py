@@ -194,3 +194,10 @@ def test_a_result_without_heterogeneity_statistics_still_draws(binary):
     assert "Pooled" in texts and "Heterogeneity" not in texts and "Test for overall effect" not in texts
     assert "Pooled:" in fig.alt_text
     plt.close(fig)
+
+
+def test_unprintable_ratios_are_bounded_in_the_text():
+    assert plots._fmt(np.log(2989293.21), "OR") == "> 9999"
+    assert plots._fmt(np.log(0.001), "RR") == "< 0.01"
+    assert plots._fmt(np.log(3.7312), "RR") == "3.73"
+    assert plots._fmt(-1.5, "MD") == "−1.50"

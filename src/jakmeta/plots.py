@@ -68,8 +68,16 @@ def _register_png_with_description() -> None:
 
 
 def _fmt(value: float, measure: str) -> str:
-    text = f"{math.exp(value):.2f}" if measure in RATIO_MEASURES else f"{value:.2f}"
-    return text.replace("-", "−")  # a typographic minus, as on the axis
+    """A value as printed on the plot: 2 decimals; ratios beyond the printable range (a trial with
+    few events can give a CI limit in the millions) as ``> 9999`` or ``< 0.01``."""
+    if measure in RATIO_MEASURES:
+        ratio = math.exp(value) if value < 700 else math.inf
+        if ratio > 9999:
+            return "> 9999"
+        if 0 < ratio < 0.005:
+            return "< 0.01"
+        return f"{ratio:.2f}"
+    return f"{value:.2f}".replace("-", "−")  # a typographic minus, as on the axis
 
 
 def _fmt_p(p: float) -> str:
@@ -208,7 +216,12 @@ def forest_plot(table: pd.DataFrame, result, measure: str, *, title: str = "",
     cols = [("name", name_w, "left")]
     for arm in ("t", "c"):
         cols += [(f"{key}_{arm}", arm_w, "right") for key, _ in arm_cols]
-    cols += [("weight", 0.62, "right"), ("estimate", 1.5, "right"), ("gap", 0.15, "left"),
+    # the estimate column is as wide as its longest text (DejaVu Sans 9 pt, bold on the pooled row)
+    texts = [f"{_fmt(y, measure)} [{_fmt(a, measure)}, {_fmt(b, measure)}]" for y, a, b in zip(yi, lo, hi, strict=True)]
+    if show_pool:
+        texts.append(f"{_fmt(result.estimate, measure)} [{_fmt(result.ci_low, measure)}, {_fmt(result.ci_high, measure)}]")
+    estimate_w = max(1.45, 0.078 * max(len(t) for t in texts) + 0.1) if texts else 1.45
+    cols += [("weight", 0.68, "right"), ("estimate", estimate_w, "right"), ("gap", 0.15, "left"),
              ("plot", plot_w, "center"), ("gap2", 0.1, "left")]
     if show_rob:
         cols += [(dom, dot_w, "center") for dom in ROB_DOMAINS]
@@ -383,6 +396,10 @@ def forest_plot(table: pd.DataFrame, result, measure: str, *, title: str = "",
         ax.fill([max(tr(cl), xmin), tr(est), min(tr(ch), xmax), tr(est)],
                 [pooled_row, pooled_row - 0.32, pooled_row, pooled_row + 0.32],
                 color=PALETTE["vermillion"], zorder=3)
+        for edge, inside, marker in ((xmin, tr(cl) >= xmin, "<"), (xmax, tr(ch) <= xmax, ">")):
+            if not inside:  # the pooled interval runs beyond the axis
+                ax.plot([edge], [pooled_row], marker=marker, ms=6,
+                        color=PALETTE["vermillion"], clip_on=False, zorder=4)
         cell("name", pi_row, f"Prediction interval ({int(round(level * 100))}%)")
         if pi_ok:
             cell("estimate", pi_row, f"[{_fmt(result.pi_low, measure)}, {_fmt(result.pi_high, measure)}]")
