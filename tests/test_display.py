@@ -103,7 +103,7 @@ def test_caption_index_and_series():
     t = show_table(df, caption="Table 1", index=True)
     assert t.header == ["Trial", "X"] and "<caption>Table 1</caption>" in t._repr_html_()
     assert repr(t).splitlines()[0] == "Table 1"
-    assert show_table(pd.Series([1, 2], name="k")).header == ["Trials"]
+    assert show_table(pd.Series([1, 2], name="k")).header == ["Trials (k)"]
     assert show_table(pd.DataFrame({"x": [1]}, index=["r"]), index=True).header == ["", "X"]
 
 
@@ -179,3 +179,9 @@ def test_reference_labels_of_the_book():
 
     refs = reference_labels(Path(__file__).resolve().parents[1] / "references.bib")
     assert refs["mcguinness2021robvis"] == "McGuinness and Higgins 2021"
+
+
+def test_columns_never_read_alike():
+    t = show_table(pd.DataFrame({"trial": ["A"], "study_id": ["a"], "k": [2]}))
+    assert t.header == ["Trial (trial)", "Trial (study_id)", "Trials (k)"]
+    assert show_table(pd.DataFrame({"a": [1], "b": [2]}), labels={"a": "X", "b": "X"}).header == ["X", "X"]

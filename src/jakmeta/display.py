@@ -33,7 +33,7 @@ DEFAULT_LABELS: dict[str, str] = {
     "ci_low": "95% CI lower", "ci_high": "95% CI upper",
     "pi_low": "95% PI lower", "pi_high": "95% PI upper",
     "ci": "95% CI", "pi": "95% PI",
-    "k": "Trials", "n_studies": "Trials", "n_trials": "Trials", "studies": "Trials",
+    "k": "Trials (k)", "n_studies": "Trials", "n_trials": "Trials", "studies": "Trials",
     "n_participants": "Participants", "participants": "Participants", "n_total": "Participants",
     "n_randomised": "Randomised",
     "events_t": "Events (JAK inhibitor)", "total_t": "Total (JAK inhibitor)", "n_t": "N (JAK inhibitor)",
@@ -268,6 +268,11 @@ def show_table(df, labels: dict[str, str] | None = None, decimals: dict[str, int
         header.append(labels[name] if name in labels else column_label(name))
         columns.append(texts)
         numeric.append(is_num)
+    # two columns must not read alike: a derived label that repeats gets its column name added
+    repeated = {h for h in header if header.count(h) > 1}
+    for j, name in enumerate(df.columns):
+        if name not in labels and header[j] in repeated:
+            header[j] = f"{header[j]} ({name})"
     cells = [list(row) for row in zip(*columns, strict=True)] if columns else [[] for _ in range(len(df))]
     return Table(header, cells, numeric, caption)
 
