@@ -109,27 +109,41 @@ return {vw: vw, page: document.documentElement.scrollWidth, wide: wide, clipped:
 """
 
 
-def _visible_text_outside_code(browser) -> str:
-    return browser.execute_script("""
-        const main = document.querySelector('article') || document.body;
-        // source code is allowed to say NaN; results are not
-        return Array.from(main.querySelectorAll('p, li, td, th, dd, dt, caption, figcaption, .cell_output'))
-          .filter(el => !el.closest('.cell_input, div.highlight, .highlight, code, details:not([open])'))
-          .map(el => el.innerText).join('\\n');
-    """)
+FOOTER_JS = "return Array.from(document.querySelectorAll('footer')).map(f => f.innerText).join(' ')"
+CELLS_JS = "return Array.from(document.querySelectorAll('article td, article th')).map(c => c.innerText.trim())"
+# the visible results of a page: source code may say NaN, results may not
+TEXT_JS = """
+    const main = document.querySelector('article') || document.body;
+    return Array.from(main.querySelectorAll('p, li, td, th, dd, dt, caption, figcaption, .cell_output'))
+      .filter(el => !el.closest('.cell_input, div.highlight, .highlight, code, details:not([open])'))
+      .map(el => el.innerText).join('\\n');
+"""
+_MEASURED: dict = {}
+
+
+def _measure(browser, server, page: str, width: str) -> dict:
+    """Load a page once per width and take everything the tests below check, and a screenshot."""
+    key = (server, page, width)
+    if key not in _MEASURED:
+        _open(browser, server, page, width)
+        found = browser.execute_script(OVERFLOW_JS)
+        if width == "desktop":
+            found.update(cells=browser.execute_script(CELLS_JS), text=browser.execute_script(TEXT_JS),
+                         footer=browser.execute_script(FOOTER_JS))
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        _screenshot(browser, SCREENSHOTS / f"{page.replace('/', '_').removesuffix('.html')}_{WIDTHS[width][0]}.png",
+                    width)
+        _MEASURED[key] = found
+    return _MEASURED[key]
 
 
 @pytest.mark.parametrize("page", PAGES)
 def test_no_missing_value_markers_or_pandas_footers(browser, server, reset_width, page):
-    _open(browser, server, page, "desktop")
-    cells = browser.execute_script("""
-        return Array.from(document.querySelectorAll('article td, article th')).map(c => c.innerText.trim());
-    """)
-    bad_cells = sorted({c for c in cells if c in MISSING_MARKERS})
-    counts = {c: sum(1 for x in cells if x == c) for c in bad_cells}
-    text = _visible_text_outside_code(browser)
-    bad_words = sorted(set(re.findall(r"(?<![\w.])(NaN|<NA>|NaT)(?![\w])", text)))
-    footers = PANDAS_FOOTER.findall(text)
+    found = _measure(browser, server, page, "desktop")
+    cells = found["cells"]
+    counts = {c: cells.count(c) for c in sorted({c for c in cells if c in MISSING_MARKERS})}
+    bad_words = sorted(set(re.findall(r"(?<![\w.])(NaN|<NA>|NaT)(?![\w])", found["text"])))
+    footers = PANDAS_FOOTER.findall(found["text"])
     problems = []
     if counts:
         problems.append(f"table cells showing a missing-value marker: {counts} (use jakmeta.display.show_table)")
@@ -143,10 +157,7 @@ def test_no_missing_value_markers_or_pandas_footers(browser, server, reset_width
 @pytest.mark.parametrize("width", list(WIDTHS))
 @pytest.mark.parametrize("page", PAGES)
 def test_nothing_is_clipped_or_wider_than_the_page(browser, server, reset_width, page, width):
-    _open(browser, server, page, width)
-    found = browser.execute_script(OVERFLOW_JS)
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    _screenshot(browser, SCREENSHOTS / f"{page.replace('/', '_').removesuffix('.html')}_{WIDTHS[width][0]}.png", width)
+    found = _measure(browser, server, page, width)
     problems = []
     if found["page"] > found["vw"] + 1:
         problems.append(f"the page scrolls sideways ({found['page']} px > {found['vw']} px)")
@@ -171,7 +182,7 @@ def _screenshot(browser, path, width: str) -> None:
     height = max(h, min(int(size["height"]), 20000))
     browser.execute_cdp_cmd("Emulation.setDeviceMetricsOverride",
                             {"width": w, "height": height, "deviceScaleFactor": 1, "mobile": mobile})
-    time.sleep(0.3)
+    time.sleep(0.2)
     shot = browser.execute_cdp_cmd("Page.captureScreenshot", {"format": "png"})
     path.write_bytes(base64.b64decode(shot["data"]))
     browser.execute_cdp_cmd("Emulation.setDeviceMetricsOverride",
@@ -180,9 +191,7 @@ def _screenshot(browser, path, width: str) -> None:
 
 @pytest.mark.parametrize("page", PAGES)
 def test_footer_shows_a_real_year(browser, server, reset_width, page):
-    _open(browser, server, page, "desktop")
-    footer = browser.execute_script(
-        "return Array.from(document.querySelectorAll('footer')).map(f => f.innerText).join(' ')")
+    footer = _measure(browser, server, page, "desktop")["footer"]
     years = [int(y) for y in re.findall(r"\b(19\d\d|20\d\d)\b", footer)]
     assert years, f"{page}: no year in the footer: {footer!r}"
     assert 1970 not in years and max(years) >= 2025, f"{page}: footer year {years} ({footer.strip()[:120]!r})"
