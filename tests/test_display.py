@@ -185,3 +185,11 @@ def test_columns_never_read_alike():
     t = show_table(pd.DataFrame({"trial": ["A"], "study_id": ["a"], "k": [2]}))
     assert t.header == ["Trial (trial)", "Trial (study_id)", "Trials (k)"]
     assert show_table(pd.DataFrame({"a": [1], "b": [2]}), labels={"a": "X", "b": "X"}).header == ["X", "X"]
+
+
+def test_dates_and_categories():
+    df = pd.DataFrame({"searched": [pd.Timestamp("2026-12-01"), pd.Timestamp("2026-11-30 14:05")],
+                       "drug": pd.Categorical(["baricitinib", None])})
+    t = show_table(df)
+    assert [r[0] for r in t.cells] == ["2026-12-01", "2026-11-30 14:05:00"]
+    assert [r[1] for r in t.cells] == ["baricitinib", "—"]

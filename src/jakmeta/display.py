@@ -13,6 +13,7 @@ citation key -> "Author et al. year" via :func:`reference_labels`) before a tabl
 
 from __future__ import annotations
 
+import datetime
 import html
 import math
 import numbers
@@ -257,6 +258,9 @@ def show_table(df, labels: dict[str, str] | None = None, decimals: dict[str, int
                 texts.append(missing)
             elif isinstance(v, bool | np.bool_):
                 texts.append("yes" if v else "no")
+            elif isinstance(v, datetime.date):  # dates as ISO 8601, without a midnight time
+                stamp = pd.Timestamp(v)
+                texts.append(stamp.date().isoformat() if stamp == stamp.normalize() else stamp.isoformat(" "))
             elif all_int and _is_number(v):
                 texts.append(str(int(v)))
             elif p_column and _is_number(v):
