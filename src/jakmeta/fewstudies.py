@@ -94,7 +94,12 @@ def headline(a: Analysis) -> Headline | None:
         return Headline("Single trial (Wald)", rule, y[0], y[0] - z * se, y[0] + z * se)
     if rule == "few trials":
         scale = TAU_PRIOR_SCALE[a.measure]
-        b = pool_bayes(y, v, scale)
+        try:
+            b = pool_bayes(y, v, scale)
+        except ValueError as err:  # the engine refuses the input: say so, fall back to REML + HKSJ
+            r = pool(y, v, method="REML", ci="hksj", level=LEVEL)
+            return Headline(f"Random effects, REML τ², HKSJ interval (Bayesian model not computable: {err})",
+                            "enough trials", r.estimate, r.ci_low, r.ci_high, r.pi_low, r.pi_high, math.sqrt(r.tau2))
         return Headline(f"Bayesian random effects, half-normal({scale:g}) prior on τ", rule,
                         _get(b, "estimate"), _get(b, "ci_low"), _get(b, "ci_high"),
                         _get(b, "pi_low"), _get(b, "pi_high"), _get(b, "tau_median"))
