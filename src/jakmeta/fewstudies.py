@@ -141,9 +141,12 @@ def model_table(a: Analysis) -> pd.DataFrame:
         fits.append(("Random effects, REML τ², HKSJ interval", r.estimate, r.ci_low, r.ci_high))
     else:
         scale = TAU_PRIOR_SCALE[a.measure]
-        b = pool_bayes(y, v, scale)
-        fits.append((f"Bayesian random effects, half-normal({scale:g}) prior on τ", _get(b, "estimate"),
-                     _get(b, "ci_low"), _get(b, "ci_high")))
+        try:
+            b = pool_bayes(y, v, scale)
+            fits.append((f"Bayesian random effects, half-normal({scale:g}) prior on τ", _get(b, "estimate"),
+                         _get(b, "ci_low"), _get(b, "ci_high")))
+        except ValueError:
+            pass
     rows = []
     for i, (model, est, low, high) in enumerate(fits):
         rows.append({"model": model, "headline": "yes" if i == 0 else "", "estimate": tr(est),
@@ -167,7 +170,7 @@ def why_they_differ(a: Analysis) -> str:
     ratio_scale = a.measure in ("OR", "RR")
     width = (lambda r: math.log(r["ci_high"] / r["ci_low"])) if ratio_scale else (lambda r: r["ci_high"] - r["ci_low"])
     head, ce = table.iloc[0], table.iloc[1]
-    hksj = table[table["model"].str.startswith("Random effects, REML")].iloc[0]
+    hksj = table[table["model"].str.startswith("Random effects, REML")].iloc[-1]
     t = hksj_quantile(a.k)
     z = stats.norm.ppf(0.5 + LEVEL / 2)
     tau2 = a.result.tau2 if a.settings.get("method") == "REML" else pool(
