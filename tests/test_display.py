@@ -193,3 +193,16 @@ def test_dates_and_categories():
     t = show_table(df)
     assert [r[0] for r in t.cells] == ["2026-12-01", "2026-11-30 14:05:00"]
     assert [r[1] for r in t.cells] == ["baricitinib", "—"]
+
+
+def test_relabel_arms_and_risk_of_bias():
+    arms = pd.DataFrame({"study_id": ["t1", "t1"], "arm_id": ["placebo", "bari_4mg"],
+                         "label": ["Placebo QD", "Baricitinib 4 mg QD"]})
+    df = pd.DataFrame({"study_id": ["t1", "t1", "t2"], "arm_id": ["bari_4mg", "placebo", "x"],
+                       "D1_randomisation": ["some_concerns", "low", None], "overall": ["high", "not_assessed", "low"]})
+    out = relabel(df, {"t1": "Trial one"}, arms=arms)
+    assert out["arm_id"].tolist() == ["Baricitinib 4 mg QD", "Placebo QD", "x"]
+    assert out["study_id"].tolist() == ["Trial one", "Trial one", "t2"]
+    assert out["D1_randomisation"].tolist()[:2] == ["Some concerns", "Low"]
+    assert out["overall"].tolist() == ["High", "Not assessed", "Low"]
+    assert show_table(out).header == ["Trial", "Arm", "D1 Randomisation", "Overall"]

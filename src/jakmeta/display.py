@@ -57,7 +57,15 @@ DEFAULT_LABELS: dict[str, str] = {
     "decision": "Decision", "characteristic": "Characteristic", "outcome_scope": "Outcomes",
     "published": "Published", "ours": "Ours", "difference": "Difference",
     "rule": "Rule", "multiarm": "Multi-arm rule", "ci_method": "CI method", "tau2_method": "τ² method",
+    "source_type": "Kind of source", "overall": "Overall",
+    # RoB 2 domains (data/risk_of_bias.csv)
+    "D1_randomisation": "D1 Randomisation", "D2_deviations": "D2 Deviations from interventions",
+    "D3_missing_data": "D3 Missing outcome data", "D4_measurement": "D4 Outcome measurement",
+    "D5_selection": "D5 Selection of the reported result",
 }
+
+#: RoB 2 judgements as written in data/risk_of_bias.csv, and as a reader reads them.
+ROB_JUDGEMENTS = {"low": "Low", "some_concerns": "Some concerns", "high": "High", "not_assessed": "Not assessed"}
 
 #: Words that keep a fixed spelling when a label is derived from a snake_case name.
 _TOKENS = {
@@ -289,15 +297,24 @@ def trial_names(studies: pd.DataFrame) -> dict[str, str]:
 def relabel(df: pd.DataFrame, studies: pd.DataFrame | Mapping[str, str] | None = None,
             columns: tuple[str, ...] = ("study_id", "outcome"),
             references: Mapping[str, str] | None = None,
-            reference_columns: tuple[str, ...] = ("source", "published_source")) -> pd.DataFrame:
+            reference_columns: tuple[str, ...] = ("source", "published_source"),
+            arms: pd.DataFrame | None = None) -> pd.DataFrame:
     """A copy of ``df`` with codes in cells replaced by what a reader knows: ``study_id`` by the
-    trial name (``studies`` is ``DataPackage.studies`` or a mapping), ``outcome`` by
+    trial name (``studies`` is ``DataPackage.studies`` or a mapping), ``arm_id`` by the arm's
+    label (``arms`` is ``DataPackage.arms``; needs a ``study_id`` column), ``outcome`` by
     :data:`jakmeta.analysis.OUTCOME_LABELS` (other snake_case codes in words: ``ae_acne`` ->
-    ``AE acne``), and, given ``references`` (e.g. :func:`reference_labels`), citation keys in the
-    ``reference_columns`` by author and year. Unknown codes stay as they are."""
+    ``AE acne``), RoB 2 judgements (``some_concerns`` -> ``Some concerns``) in a ``judgement``,
+    ``overall`` or domain column, and, given ``references`` (e.g. :func:`reference_labels`),
+    citation keys in the ``reference_columns`` by author and year. Unknown codes stay as they are."""
     from jakmeta.analysis import OUTCOME_LABELS
 
     out = df.copy()
+    if arms is not None and {"arm_id", "study_id"} <= set(out.columns):
+        arm_labels = {(a.study_id, a.arm_id): a.label for a in arms.itertuples()}
+        out["arm_id"] = [arm_labels.get((sid, aid), aid) for sid, aid in zip(out["study_id"], out["arm_id"], strict=True)]
+    for column in out.columns:
+        if column in ("judgement", "overall") or str(column).startswith(("D1_", "D2_", "D3_", "D4_", "D5_")):
+            out[column] = out[column].map(lambda j: ROB_JUDGEMENTS.get(j, j) if isinstance(j, str) else j)
     if "study_id" in columns and "study_id" in out.columns and studies is not None:
         names = trial_names(studies) if isinstance(studies, pd.DataFrame) else dict(studies)
         out["study_id"] = out["study_id"].map(lambda s: names.get(s, s))
