@@ -4,6 +4,8 @@ and the list of values sought and not found."""
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pandas as pd
 
@@ -38,6 +40,49 @@ AE_LABELS = {
 def outcome_label(code: str) -> str:
     """Human label of an outcome code."""
     return OUTCOME_LABELS.get(code) or AE_LABELS.get(code, code)
+
+
+#: Words for the enumerated codes of the data package (codebook: data/README.md), per column.
+CODE_WORDS = {
+    "decision": {"included_liu_set": "included (Liu set, probable)", "included_update": "included (update set)",
+                 "excluded": "excluded"},
+    "status": {"not_available": "not found"},
+    "analysis_use": {"yes": "primary", "no": "not used", "sensitivity": "sensitivity only"},
+}
+
+#: Free-text columns in which citation keys and outcome codes are replaced by words.
+FREE_TEXT_COLUMNS = ("note", "notes", "reason", "locator", "where_we_looked")
+
+
+def readable(df: pd.DataFrame, pkg: DataPackage, references=None) -> pd.DataFrame:
+    """A copy of ``df`` for a reader: trial names for ``study_id``, arm labels for ``arm_id``,
+    outcome labels, RoB 2 judgements in words, citation keys in ``source`` by author and year
+    (``references``, e.g. :func:`jakmeta.display.reference_labels`), and the enumerated codes of
+    :data:`CODE_WORDS` and ``source_type`` in words."""
+    from jakmeta.display import relabel
+
+    out = df.copy()
+    if "outcome" in out:
+        out["outcome"] = out["outcome"].map(lambda o: outcome_label(o) if isinstance(o, str) else o)
+    out = relabel(out, pkg.studies, columns=("study_id",), arms=pkg.arms, references=references)
+    for column, words in CODE_WORDS.items():
+        if column in out:
+            out[column] = out[column].map(lambda v, w=words: w.get(v, v) if isinstance(v, str) else v)
+    if "source_type" in out:
+        out["source_type"] = out["source_type"].map(lambda v: v.replace("_", " ") if isinstance(v, str) else v)
+    words = dict(references or {})
+    words.update({code: outcome_label(code) for code in list(OUTCOME_LABELS) + list(AE_LABELS)})
+    pattern = re.compile(r"\b(" + "|".join(re.escape(k) for k in sorted(words, key=len, reverse=True)) + r")\b")
+    for column in FREE_TEXT_COLUMNS:
+        if column in out:
+            out[column] = out[column].map(lambda v: pattern.sub(lambda m: words[m.group(1)], v) if isinstance(v, str) else v)
+    return out
+
+
+def arm_label(pkg: DataPackage, study_id: str, arm_id: str) -> str:
+    """The label of one arm (``data/arms.csv``), or its id when the arm is not listed."""
+    match = pkg.arms[(pkg.arms["study_id"] == study_id) & (pkg.arms["arm_id"] == arm_id)]
+    return str(match["label"].iloc[0]) if len(match) else arm_id
 
 
 def _arm_size_text(arms: pd.DataFrame) -> str:
@@ -112,14 +157,15 @@ def totals_check(pkg: DataPackage) -> pd.DataFrame:
     chars = pkg.characteristics
     women = chars[(chars["characteristic"] == "female") & chars["study_id"].isin(liu)
                   & chars["events"].notna() & (chars["status"] != "not_available")]
-    women_trials = sorted(set(women["study_id"]))
+    names = dict(zip(pkg.studies["study_id"], pkg.studies["trial_name"], strict=True))
+    women_trials = sorted({names.get(s, s) for s in women["study_id"]})
     rows = [
         {"Quantity": "Trials", "Ours": len(liu), "Liu et al. 2023": published.get(("trials", "count"), np.nan),
          "Note": "reconstructed set (inferred from the totals; Liu's list could not be read)"},
         {"Quantity": "Participants (primary analysis population)", "Ours": n_found,
          "Liu et al. 2023": published.get(("participants", "count"), np.nan),
          "Note": (f"sum over arms with a known size; {len(missing_arms)} arm(s) without a size: "
-                  + ", ".join(f"{a.study_id}/{a.arm_id}" for a in missing_arms.itertuples()))
+                  + "; ".join(f"{names.get(a.study_id, a.study_id)}: {a.label}" for a in missing_arms.itertuples()))
          if len(missing_arms) else "sum over all arms (n_analysed where the registry randomised more than the primary analysis used, i.e. BRAVE-AA2; otherwise n_randomised)"},
         {"Quantity": "Women", "Ours": int(women["events"].sum()) if len(women) else np.nan,
          "Liu et al. 2023": published.get(("female", "count"), np.nan),
@@ -228,7 +274,7 @@ def registry_conflicts(pkg: DataPackage) -> pd.DataFrame:
         {"Trial": studies.at["brave_aa2", "trial_name"], "Quantity": "Arm sizes (placebo / 2 mg / 4 mg)",
          "Value A": "randomised " + " / ".join(str(int(v)) for v in aa2["n_randomised"]) + f" (= {arm_sum('brave_aa2', 'n_randomised')}; registry)",
          "Value B": "analysed " + " / ".join(str(int(v)) for v in aa2["n_analysed"]) + f" (= {arm_sum('brave_aa2', 'n_analysed')}; registry outcome denominators, NEJM)",
-         "Resolution": "Both kept: n_randomised and n_analysed. Efficacy counts use the analysed denominators; AE tables count the randomised; participant totals (Liu's 1,710) add up with the analysed."},
+         "Resolution": "Both kept (randomised and analysed counts). Efficacy counts use the analysed denominators; AE tables count the randomised; participant totals (Liu's 1,710) add up with the analysed."},
         {"Trial": studies.at["brave_aa1", "trial_name"] + " (whole record)", "Quantity": "Enrollment of NCT03570749",
          "Value A": "784 (atlas copy of the CT.gov record)", "Value B": "764 (meddatax mirror)",
          "Resolution": f"Not a conflict in the arms: phase 3 {arm_sum('brave_aa1', 'n_randomised')} + phase 2 {int(ph2['n_randomised'].sum())} (all four arms now read in the registry flow) = {arm_sum('brave_aa1', 'n_randomised') + int(ph2['n_randomised'].sum())}; the remaining 20 are presumably the open-label addendum."},
@@ -243,7 +289,7 @@ def registry_conflicts(pkg: DataPackage) -> pd.DataFrame:
          "Resolution": "The press-release figures are THRIVE-AA1's (20.8 % / 34.5 %); the registry values are used."},
         {"Trial": studies.at["brave_aa1", "trial_name"] + " and " + studies.at["brave_aa2", "trial_name"], "Quantity": "Posted SALT50",
          "Value A": "no time frame in the copy", "Value B": "below SALT ≤ 20 at the same visit (impossible at week 36)",
-         "Resolution": "Entered at week 12 with timepoint_basis = inferred; sensitivity only, never as week 36."},
+         "Resolution": "Entered at week 12 with the time point marked as inferred; sensitivity only, never as week 36."},
     ]
     return pd.DataFrame(rows)
 
@@ -251,9 +297,10 @@ def registry_conflicts(pkg: DataPackage) -> pd.DataFrame:
 def not_found(pkg: DataPackage) -> pd.DataFrame:
     """Every value sought and not found, per trial and outcome, with where we looked."""
     na = pkg.outcomes[pkg.outcomes["status"] == "not_available"]
+    na = na.assign(arm_id=[arm_label(pkg, s, a) for s, a in zip(na["study_id"], na["arm_id"], strict=True)])
     names = dict(zip(pkg.studies["study_id"], pkg.studies["trial_name"], strict=True))
     grouped = (na.groupby(["study_id", "outcome", "timepoint_weeks"], sort=False)
-                 .agg(arms=("arm_id", lambda s: ", ".join(s)),
+                 .agg(arms=("arm_id", lambda s: "; ".join(s)),
                       where_we_looked=("locator", lambda s: " ; ".join(dict.fromkeys(
                           part.strip() for text in s for part in str(text).split(" ; ") if part.strip()))))
                  .reset_index())
