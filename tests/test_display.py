@@ -206,3 +206,18 @@ def test_relabel_arms_and_risk_of_bias():
     assert out["D1_randomisation"].tolist()[:2] == ["Some concerns", "Low"]
     assert out["overall"].tolist() == ["High", "Not assessed", "Low"]
     assert show_table(out).header == ["Trial", "Arm", "D1 Randomisation", "Overall"]
+
+
+def test_reference_labels_keep_organisation_authors_whole(tmp_path):
+    """An author in its own braces is an organisation ("Eli Lilly and Company and Incyte" is two
+    organisations, not a person called Lilly with co-authors)."""
+    from jakmeta.display import reference_labels
+
+    bib = tmp_path / "refs.bib"
+    bib.write_text("@misc{lilly,\n  author = {{Eli Lilly and Company} and {Incyte}},\n  year = {2022}\n}\n"
+                   "@misc{pfizer,\n  author = {{Pfizer Inc.}},\n  year = {2023}\n}\n"
+                   "@article{mao,\n  author = {Mao, Jun and Li, Wei and Zhou, Xu},\n  year = {2023}\n}\n",
+                   encoding="utf-8")
+    labels = reference_labels(bib)
+    assert labels == {"lilly": "Eli Lilly and Company and Incyte 2022", "pfizer": "Pfizer Inc. 2023",
+                      "mao": "Mao et al. 2023"}

@@ -339,13 +339,18 @@ def reference_labels(bib_path: str | Path = "references.bib") -> dict[str, str]:
     labels = {}
     for match in _BIB_ENTRY.finditer(Path(bib_path).read_text(encoding="utf-8")):
         key, body = match.group(2), match.group(3)
-        fields = {name.lower(): _latex_to_text(value) for name, value in _BIB_FIELD.findall(body)}
+        raw = {name.lower(): value for name, value in _BIB_FIELD.findall(body)}
+        fields = {name: _latex_to_text(value) for name, value in raw.items()}
         year = fields.get("year", "")
-        authors = [a.strip() for a in re.split(r"\s+and\s+", fields.get("author", "")) if a.strip()]
+        # an author in its own braces ({Pfizer Inc.}) is an organisation: its whole name is kept
+        raw_authors = _split_authors(raw.get("author", ""))
+        organisations = {_latex_to_text(a) for a in raw_authors if a.startswith("{") and a.endswith("}")}
+        authors = [_latex_to_text(a) for a in raw_authors]
         if authors and authors[-1].lower() == "others":
             authors = authors[:-1] + ["", ""]  # "and others": et al.
         if authors:
-            surnames = [a.split(",")[0].strip() if "," in a else (a.split() or [""])[-1] for a in authors]
+            surnames = [a if a in organisations else a.split(",")[0].strip() if "," in a
+                        else (a.split() or [""])[-1] for a in authors]
             who = (surnames[0] if len(surnames) == 1 else f"{surnames[0]} and {surnames[1]}"
                    if len(surnames) == 2 else f"{surnames[0]} et al.")
         else:
@@ -356,6 +361,22 @@ def reference_labels(bib_path: str | Path = "references.bib") -> dict[str, str]:
                 who = title if len(title) <= 50 else title[:48].rsplit(" ", 1)[0] + " …"
         labels[key] = f"{who} {year}".strip()
     return labels
+
+
+def _split_authors(field: str) -> list[str]:
+    """BibTeX author list split at the top-level " and " only (not inside braces, so that
+    ``{Eli Lilly and Company} and {Incyte}`` is two authors)."""
+    authors, depth, start, i = [], 0, 0, 0
+    while i < len(field):
+        ch = field[i]
+        depth += (ch == "{") - (ch == "}")
+        if depth == 0 and field[i:i + 5].lower() == " and ":
+            authors.append(field[start:i])
+            start = i = i + 5
+            continue
+        i += 1
+    authors.append(field[start:])
+    return [a.strip() for a in authors if a.strip()]
 
 
 _ACCENTS = {'"': "\u0308", "'": "\u0301", "`": "\u0300", "^": "\u0302", "~": "\u0303", "c": "\u0327"}

@@ -502,7 +502,8 @@ def traffic_light_plot(rob: pd.DataFrame, trial_names: dict[str, str] | None = N
 
 
 STATE_COLOURS = {"usable (reported)": PALETTE["blue"], "usable (derived)": PALETTE["sky"],
-                 "partial": PALETTE["yellow"], "percent only": PALETTE["orange"], "not found": "#EEEEEE"}
+                 "sensitivity only": PALETTE["purple"], "partial": PALETTE["yellow"],
+                 "percent only": PALETTE["orange"], "not found": "#EEEEEE"}
 
 
 def completeness_plot(matrix: pd.DataFrame) -> Figure:
