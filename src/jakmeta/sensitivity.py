@@ -38,6 +38,13 @@ GRID = {
     "basis": ("observed", "nejm_estimated"),
 }
 
+#: The grid's interval codes (``ci``) in words.
+INTERVAL_LABELS = {"z": "Wald (normal)", "hksj": "HKSJ (t, k−1 df)",
+                   "hksj-adhoc": "HKSJ, ad hoc (never narrower than Wald)"}
+#: The grid's τ² estimators (``method``) in words.
+METHOD_LABELS = {"DL": "DerSimonian–Laird", "REML": "Restricted maximum likelihood (REML)",
+                 "PM": "Paule–Mandel", "SJ": "Sidik–Jonkman"}
+
 #: Population text of the NEJM model-based estimated percentages (converted to counts) in outcomes.csv.
 NEJM_ESTIMATED = "NEJM-estimated-percentage"
 

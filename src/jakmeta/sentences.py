@@ -150,3 +150,34 @@ def narrowing(before: Analysis, after: Analysis) -> str:
             + ("comes from the added degrees of freedom, not from the added participants."
                if math.log(h0 / h1) > 2 * math.log(max(c0 / c1, 1.0 + 1e-9)) else
                "comes from the added participants as much as from the added degrees of freedom."))
+
+
+#: Values of the ``status`` column of data/outcomes.csv and data/contrasts.csv, in words.
+STATUS_WORDS = {"reported": "reported", "derived": "derived (computed from reported values)",
+                "not_available": "not found"}
+
+
+def source_labels(bib_path="references.bib") -> dict[str, str]:
+    """Citation key -> label for a table (:func:`jakmeta.display.reference_labels`), with registry
+    records named by their number (``ctgov_nct03570749`` -> ``ClinicalTrials.gov NCT03570749``)."""
+    import re
+
+    from jakmeta.display import reference_labels
+
+    labels = reference_labels(bib_path)
+    for key in labels:
+        m = re.fullmatch(r"ctgov_(nct\d{8})", key)
+        if m:
+            labels[key] = f"ClinicalTrials.gov {m.group(1).upper()}"
+    return labels
+
+
+def readable_values(df: pd.DataFrame, pkg, bib_path="references.bib") -> pd.DataFrame:
+    """Rows of outcomes.csv or contrasts.csv for a reader: trial names, arm labels, outcome labels,
+    sources by author and year, status in words."""
+    from jakmeta.display import relabel
+
+    out = relabel(df, pkg.studies, arms=pkg.arms, references=source_labels(bib_path))
+    if "status" in out:
+        out["status"] = out["status"].map(lambda s: STATUS_WORDS.get(s, s))
+    return out

@@ -26,6 +26,37 @@ MEASURES = ("OR", "RR", "MD")
 #: Within this relative distance a figure counts as "close" (ratio scale for ratios).
 CLOSE = 0.10
 
+#: Words for outcome codes that only other reviews use (data/published.csv), beside
+#: :data:`jakmeta.analysis.OUTCOME_LABELS` and :data:`jakmeta.tables.AE_LABELS`.
+REVIEW_OUTCOME_LABELS = {
+    "good_response": "Good response (as the review defines it)",
+    "response_any": "Any response (as the review defines it)",
+    "complete_response": "Complete response (as the review defines it)",
+    "ae_ldl_increased": "LDL cholesterol increased",
+    "ae_hyperlipidaemia": "Hyperlipidaemia",
+}
+
+#: The interval a review reports, in words.
+INTERVAL_WORDS = {"CI": "95% confidence interval", "CrI": "95% credible interval (Bayesian)"}
+
+
+def outcome_words(code: str) -> str:
+    """An outcome code of any review in words (unknown codes stay as they are)."""
+    from jakmeta.tables import outcome_label
+
+    return REVIEW_OUTCOME_LABELS.get(code) or outcome_label(code)
+
+
+def readable(table: pd.DataFrame, references: dict[str, str]) -> pd.DataFrame:
+    """:func:`triangulation_table` for a reader: the review by author and year (``references`` from
+    :func:`jakmeta.display.reference_labels`), outcomes and intervals in words."""
+    out = table.copy()
+    out["review"] = out["review"].map(lambda k: references.get(k, k))
+    out["outcome"] = out["outcome"].map(outcome_words)
+    if "interval" in out:
+        out["interval"] = out["interval"].map(lambda i: INTERVAL_WORDS.get(i, i) if isinstance(i, str) and i else "not stated")
+    return out
+
 
 def other_reviews(pkg: DataPackage) -> pd.DataFrame:
     """Pooled figures of reviews other than Liu et al. (2023) in data/published.csv."""
