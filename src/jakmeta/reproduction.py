@@ -143,6 +143,10 @@ def reproduction_table(data_dir=None) -> pd.DataFrame:
     return reproduction_rows(load_package(data_dir)).round(3)
 
 
+#: Values of outcomes.csv ``ae_window`` in words.
+AE_WINDOW_WORDS = {"beyond_placebo_period": "runs past the placebo-controlled period", "unknown": "not reported"}
+
+
 def _status(pkg: DataPackage, sid: str, variant: str, a: Analysis | None) -> str:
     o = pkg.outcomes
     mine = o[(o["study_id"] == sid) & (o["outcome"] == variant)]
@@ -160,7 +164,7 @@ def _status(pkg: DataPackage, sid: str, variant: str, a: Analysis | None) -> str
         for column, label in (("timepoint_basis", "time point inferred"), ("ae_window", "AE window")):
             if column in caveat:
                 values = [v for v in caveat[column].dropna().astype(str).unique() if v not in ("", "nan", "<NA>", "stated", "placebo_controlled")]
-                reasons += [f"{label}: {v}" if column == "ae_window" else label for v in values]
+                reasons += [f"{label}: {AE_WINDOW_WORDS.get(v, v)}" if column == "ae_window" else label for v in values]
         return ("kept for sensitivity analyses only (" + ("; ".join(dict.fromkeys(reasons)) or "caveat recorded")
                 + "; weeks " + ", ".join(map(str, sorted(set(caveat["timepoint_weeks"].astype(int))))) + ")")
     if primary.empty:
