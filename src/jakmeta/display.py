@@ -332,10 +332,15 @@ _BIB_ENTRY = re.compile(r"@(\w+)\s*\{\s*([^,\s]+)\s*,(.*?)\n\}", re.DOTALL)
 _BIB_FIELD = re.compile(r"\b(author|year|journal|title|publisher|organization|institution|howpublished)\s*=\s*\{((?:[^{}]|\{[^{}]*\})*)\}", re.IGNORECASE)
 
 
-def reference_labels(bib_path: str | Path = "references.bib") -> dict[str, str]:
+def reference_labels(bib_path: str | Path | None = None) -> dict[str, str]:
     """Citation key -> a label a reader knows, from a BibTeX file: ``Mao et al. 2023`` (first
     author's surname; "et al." for three or more authors), or ``journal year`` when no author is
-    recorded."""
+    recorded. ``bib_path`` defaults to the project's ``references.bib`` (beside ``data/``), so the
+    chapters find it wherever they are executed."""
+    if bib_path is None:
+        from jakmeta.data import default_data_dir
+
+        bib_path = default_data_dir().parent / "references.bib"
     labels = {}
     for match in _BIB_ENTRY.finditer(Path(bib_path).read_text(encoding="utf-8")):
         key, body = match.group(2), match.group(3)

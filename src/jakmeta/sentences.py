@@ -157,7 +157,7 @@ STATUS_WORDS = {"reported": "reported", "derived": "derived (computed from repor
                 "not_available": "not found"}
 
 
-def source_labels(bib_path="references.bib") -> dict[str, str]:
+def source_labels(bib_path=None) -> dict[str, str]:
     """Citation key -> label for a table (:func:`jakmeta.display.reference_labels`), with registry
     records named by their number (``ctgov_nct03570749`` -> ``ClinicalTrials.gov NCT03570749``)."""
     import re
@@ -172,7 +172,7 @@ def source_labels(bib_path="references.bib") -> dict[str, str]:
     return labels
 
 
-def readable_values(df: pd.DataFrame, pkg, bib_path="references.bib") -> pd.DataFrame:
+def readable_values(df: pd.DataFrame, pkg, bib_path=None) -> pd.DataFrame:
     """Rows of outcomes.csv or contrasts.csv for a reader: trial names, arm labels, outcome labels,
     sources by author and year, status in words."""
     from jakmeta.display import relabel
