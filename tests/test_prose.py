@@ -111,20 +111,17 @@ def test_sof_harms_and_reproduction_agree_on_which_outcomes_have_data():
             assert has_data, f"{outcome}: the reproduction chapter has data the SoF lacks"
 
 
-def test_stored_tables_agree_when_present():
-    """The CSVs the chapters write (if the notebooks have been run) name the same outcomes with data."""
-    import pandas as pd
-
-    harms = CHAPTERS / "harms_trials.csv"
-    sof_csv = CHAPTERS / "summary_of_findings.csv"
-    if not (harms.exists() and sof_csv.exists()):
-        pytest.skip("chapter CSVs not written yet (run the notebooks)")
+def test_summary_page_table_and_harms_chapter_agree():
+    """The Summary of Findings as laid out on the page (``sof.sof_layout``, also written to
+    summary_of_findings.csv) and the harms chapter's per-harm trial list (built with
+    ``sof.primary``, written to harms_trials.csv) agree on which harms have data."""
+    from jakmeta import sof
     from jakmeta.analysis import OUTCOME_LABELS
+    from jakmeta.data import load_package
 
-    trials = pd.read_csv(harms)
-    layout = pd.read_csv(sof_csv)
+    pkg = load_package()
+    layout = sof.sof_layout(sof.summary_of_findings(pkg))
     for outcome in ("ae_any", "ae_treatment_related", "ae_serious", "ae_discontinuation"):
-        label = OUTCOME_LABELS[outcome]
-        row = layout[layout["Outcome"] == label].iloc[0]
-        with_data = (trials["outcome"] == outcome).any()
+        row = layout[layout["Outcome"] == OUTCOME_LABELS[outcome]].iloc[0]
+        with_data = len(sof.primary(pkg, outcome).trial_ids) > 0
         assert (row["№ of participants (studies)"] != "—") == with_data, outcome
