@@ -66,6 +66,13 @@ def direction_text(a: Analysis) -> str:
     return f"The 95% CI excludes no effect: {what} {size} with JAK inhibitors."
 
 
+def _in_sentence(model: str) -> str:
+    """A model name inside a sentence: "Random effects, ..." -> "random effects, ..."; names that
+    begin with a proper adjective or an acronym ("Bayesian", "REML") keep their capital."""
+    first = model.split(" ", 1)[0]
+    return model[0].lower() + model[1:] if first in ("Random", "Common", "Single", "Fixed") else model
+
+
 def sentence(a: Analysis, outcome_text: str | None = None) -> str:
     """The reporting sentence of one analysis, every number computed from the data."""
     outcome_text = outcome_text or OUTCOME_LABELS.get(a.outcome, a.outcome)
@@ -95,9 +102,11 @@ def sentence(a: Analysis, outcome_text: str | None = None) -> str:
     pi = (f"; 95% prediction interval {_num(tr(h.pi_low), a.measure)} to {_num(tr(h.pi_high), a.measure)}"
           if a.k >= 3 and np.isfinite(h.pi_low) else "")
     trials = f"{a.n_trials} trials" + (f" ({a.k} comparisons)" if a.k != a.n_trials else "")
+    model = _in_sentence(h.model)
     rule = (f"fewer than {FEW_STUDIES_THRESHOLD} trials, so by the few-studies rule the headline is the "
-            f"{h.model[0].lower() + h.model[1:]}" if h.rule == "few trials" else h.model)
-    return (f"In {trials} ({a.n_participants:,} participants), the pooled {effect_text(a)} ({rule}{pi}). "
+            f"{model}" if h.rule == "few trials" else model)
+    return (f"In {trials} ({a.n_participants:,} participants), the pooled estimate was {effect_text(a)} "
+            f"({rule}{pi}). "
             f"{direction_text(a)} Heterogeneity (REML): τ² = {het['tau2']:.2f}, I² = {het['i2']:.0f} % "
             f"(95% CI {het['i2_ci'][0]:.0f} to {het['i2_ci'][1]:.0f} %), Q = {het['q']:.2f} on "
             f"{het['q_df']} df (p = {het['q_pvalue']:.2f}).{dropped}")
