@@ -268,3 +268,16 @@ def test_caveated_row_cannot_be_used_by_primary_analyses(package: Path, column: 
     _, problems = validate_package(package)
     messages = [str(p) for p in problems if p.column == "analysis_use"]
     assert any(value in m and f"line {target + 2}" in m for m in messages), messages
+
+
+@pytest.mark.parametrize("column", ["source", "source_type"])
+def test_search_with_found_values_names_its_source(package: Path, column: str):
+    """Every number in the search log has its provenance: emptying the source of a search that
+    read values is reported with file, line and column."""
+    rows = _read(package / "searches.csv")
+    target = next(i for i, r in enumerate(rows) if r["found_values"])
+    rows[target][column] = ""
+    _write(package / "searches.csv", rows)
+    _, problems = validate_package(package)
+    messages = [str(p) for p in problems]
+    assert any("searches.csv" in m and f"line {target + 2}" in m and column in m for m in messages), messages

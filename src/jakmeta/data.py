@@ -645,7 +645,8 @@ def check_rules(directory: Path, tables: dict[str, pd.DataFrame | None],
     bib_keys = _bib_keys(directory.parent / "references.bib")
     rules = [(name, _check_sources) for name in tables] + [
         ("studies", _check_trial_arms), ("arms", _check_arms), ("outcomes", _check_outcomes),
-        ("characteristics", _check_characteristics), ("contrasts", _check_contrasts)]
+        ("characteristics", _check_characteristics), ("contrasts", _check_contrasts),
+        ("searches", _check_searches)]
     for name, rule in rules:
         if tables.get(name) is None:
             continue
@@ -655,6 +656,19 @@ def check_rules(directory: Path, tables: dict[str, pd.DataFrame | None],
             problems.append(Problem(where[name].file, None, str(err.args[0]),
                                     "the extraction rules need this column, which the schema does not define"))
     return problems
+
+
+def _check_searches(name: str, tables: dict, where: dict, problems: list[Problem], **_) -> None:
+    """A search that read values names where they were read: ``found_values`` needs a ``source``
+    (a references.bib key, checked by :func:`_check_sources`) and a ``source_type``."""
+    at, table = where[name], tables[name]
+    for i, row in table.iterrows():
+        if pd.isna(row["found_values"]) or not str(row["found_values"]).strip():
+            continue
+        for column in ("source", "source_type"):
+            if pd.isna(row[column]) or not str(row[column]).strip():
+                problems.append(at.problem(i, column, "missing value: a search with found_values must name "
+                                                      f"the {column.replace('_', ' ')} they were read in"))
 
 
 def _check_sources(name: str, tables: dict, where: dict, problems: list[Problem], *, bib_keys: set[str]) -> None:
