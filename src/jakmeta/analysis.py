@@ -32,6 +32,7 @@ whose recorded caveats keep them out of primary analyses (``analysis_use = sensi
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -69,6 +70,12 @@ DEFAULT_MEASURE = {
 
 #: Values of studies.csv ``in_liu2023`` that put a trial in the reconstructed Liu et al. set.
 LIU_SET = ("yes", "probable")
+
+
+def reporting_scale(measure: str):
+    """The function from the analysis scale to the reporting scale: ``exp`` for ratio measures
+    (OR, RR, pooled as logs), the identity for differences (RD, MD, SMD)."""
+    return math.exp if measure in ("OR", "RR") else (lambda x: x)
 
 
 def study_set(pkg: DataPackage, which: str = "liu") -> list[str]:

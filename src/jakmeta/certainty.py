@@ -18,7 +18,6 @@ Every footnote states the numbers behind a downgrade.
 
 from __future__ import annotations
 
-import math
 import re
 from dataclasses import dataclass
 
@@ -26,7 +25,7 @@ import numpy as np
 import pandas as pd
 
 from jakmeta import grade
-from jakmeta.analysis import Analysis
+from jakmeta.analysis import Analysis, reporting_scale
 from jakmeta.data import DataPackage
 from jakmeta.fewstudies import Headline, common_effect, headline
 
@@ -60,9 +59,6 @@ class Finding:
     footnotes: tuple
 
 
-def _scale(measure: str):
-    return math.exp if measure in ("OR", "RR") else (lambda x: x)
-
 
 def control_risk(a: Analysis) -> float:
     """Median placebo risk across the trials in the analysis (GRADE's 'risk with placebo').
@@ -76,7 +72,7 @@ def control_risk(a: Analysis) -> float:
 
 def absolute_per_1000(measure: str, control: float, values) -> tuple[float, ...]:
     """Risk differences per 1000 for relative effects ``values`` (analysis scale) at ``control``."""
-    tr = _scale(measure)
+    tr = reporting_scale(measure)
     return tuple(1000 * (grade.risk_with_intervention(control, tr(v), measure) - control) for v in values)
 
 

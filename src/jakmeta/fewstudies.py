@@ -29,7 +29,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from jakmeta.analysis import Analysis
+from jakmeta.analysis import Analysis, reporting_scale
 from jakmeta.pooling import mantel_haenszel, pool
 
 #: Below this number of trials the headline is the Bayesian estimate, not REML + HKSJ.
@@ -122,15 +122,12 @@ def common_effect(a: Analysis):
                                                    method="FE", ci="z", level=LEVEL)
 
 
-def _back(measure: str):
-    return math.exp if measure in ("OR", "RR") else (lambda x: x)
-
 
 def model_table(a: Analysis) -> pd.DataFrame:
     """The headline beside the common-effect and REML + HKSJ estimates (reporting scale)."""
     if a.result is None or a.k < 2:
         return pd.DataFrame(columns=["model", "headline", "estimate", "ci_low", "ci_high", "ci_ratio"])
-    tr = _back(a.measure)
+    tr = reporting_scale(a.measure)
     y, v = a.table["yi"].to_numpy(float), a.table["vi"].to_numpy(float)
     h = headline(a)
     fits = [(h.model, h.estimate, h.ci_low, h.ci_high)]

@@ -20,12 +20,11 @@ from __future__ import annotations
 
 import dataclasses
 import itertools
-import math
 
 import numpy as np
 import pandas as pd
 
-from jakmeta.analysis import Analysis, analysis_row, comparison_table
+from jakmeta.analysis import Analysis, analysis_row, comparison_table, reporting_scale
 from jakmeta.data import DataPackage
 
 GRID = {
@@ -142,9 +141,6 @@ def split_rule_problems(pkg: DataPackage, outcome: str, studies="all") -> pd.Dat
     return pd.DataFrame(out)
 
 
-def _scale(measure: str):
-    return math.exp if measure in ("OR", "RR") else (lambda x: x)
-
 
 def model_comparison(a: Analysis) -> pd.DataFrame:
     """The same comparisons pooled by common effect (IV and Mantel-Haenszel) and random effects."""
@@ -159,7 +155,7 @@ def model_comparison(a: Analysis) -> pd.DataFrame:
         fits["Common effect, Mantel-Haenszel"] = mantel_haenszel(
             a.table["events_t"].to_numpy(int), a.table["n_t"].to_numpy(int),
             a.table["events_c"].to_numpy(int), a.table["n_c"].to_numpy(int), measure=a.measure)
-    tr = _scale(a.measure)
+    tr = reporting_scale(a.measure)
     return pd.DataFrame([{"Model": name, a.measure: tr(r.estimate), "CI low": tr(r.ci_low),
                           "CI high": tr(r.ci_high), "τ²": float(r.tau2)} for name, r in fits.items()])
 
@@ -170,7 +166,7 @@ def leave_one_out_table(a: Analysis) -> pd.DataFrame:
 
     table = leave_one_out(a.table["yi"].to_numpy(), a.table["vi"].to_numpy(), labels=list(a.table["trial"]),
                           method=a.settings["method"], ci=a.settings["ci"])
-    tr = _scale(a.measure)
+    tr = reporting_scale(a.measure)
     return pd.DataFrame({"Trial left out": list(table.index), "k": table["k"].to_numpy(),
                          a.measure: table["estimate"].map(tr).to_numpy(),
                          "CI low": table["ci_low"].map(tr).to_numpy(), "CI high": table["ci_high"].map(tr).to_numpy(),

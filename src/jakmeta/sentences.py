@@ -15,12 +15,8 @@ import pandas as pd
 from scipy import stats
 
 from jakmeta import wording
-from jakmeta.analysis import OUTCOME_LABELS, Analysis
+from jakmeta.analysis import OUTCOME_LABELS, Analysis, reporting_scale
 from jakmeta.fewstudies import FEW_STUDIES_THRESHOLD, headline
-
-
-def _scale(measure: str):
-    return math.exp if measure in ("OR", "RR") else (lambda x: x)
 
 
 def heterogeneity(a: Analysis) -> dict:
@@ -45,7 +41,7 @@ def _num(value: float, measure: str) -> str:
 def effect_text(a: Analysis) -> str:
     """'OR 9.41 (95% CI 5.40 to 16.43)' for the headline estimate of ``a``."""
     h = headline(a)
-    tr = _scale(a.measure)
+    tr = reporting_scale(a.measure)
     return (f"{a.measure} {_num(tr(h.estimate), a.measure)} "
             f"(95% CI {_num(tr(h.ci_low), a.measure)} to {_num(tr(h.ci_high), a.measure)})")
 
@@ -97,7 +93,7 @@ def sentence(a: Analysis, outcome_text: str | None = None) -> str:
         return (f"Only one trial ({trial}, {a.n_participants:,} participants) reported {outcome_text}: "
                 f"{effect_text(a)}. {direction_text(a)} With a single trial there is no pooling, no "
                 f"between-trial variance and no prediction interval.{dropped}")
-    tr = _scale(a.measure)
+    tr = reporting_scale(a.measure)
     het = heterogeneity(a)
     pi = (f"; 95% prediction interval {_num(tr(h.pi_low), a.measure)} to {_num(tr(h.pi_high), a.measure)}"
           if a.k >= 3 and np.isfinite(h.pi_low) else "")
@@ -117,7 +113,7 @@ def study_table(a: Analysis) -> pd.DataFrame:
     columns = ["Trial", "Week", "JAK inhibitor", "Placebo", a.measure, "95% CI", "Weight %", "Values"]
     if a.k == 0:
         return pd.DataFrame(columns=columns)
-    tr = _scale(a.measure)
+    tr = reporting_scale(a.measure)
     z = stats.norm.ppf(0.975)
     weights = np.atleast_1d(a.result.weights) if a.k > 1 else np.array([100.0])
     rows = []

@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 
 from jakmeta import grade, wording
-from jakmeta.analysis import OUTCOME_LABELS, Analysis, analyse
+from jakmeta.analysis import OUTCOME_LABELS, Analysis, analyse, reporting_scale
 from jakmeta.certainty import THRESHOLDS, Finding, assess, recorded_judgements
 from jakmeta.data import DataPackage, load_package
 
@@ -60,11 +60,6 @@ def primary(pkg: DataPackage, outcome: str, **overrides) -> Analysis:
     return analyse(pkg, outcome, **{**PRIMARY, **overrides})
 
 
-def _scale(measure: str):
-    import math
-
-    return math.exp if measure in ("OR", "RR") else (lambda x: x)
-
 
 def direction(f: Finding) -> str:
     """Direction word of a finding from its absolute CI and threshold (:func:`wording.direction`)."""
@@ -95,7 +90,7 @@ def plain_statement(f: Finding) -> str:
 
 def _effect_columns(f: Finding) -> dict:
     a, h = f.analysis, f.headline
-    tr = _scale(a.measure)
+    tr = reporting_scale(a.measure)
     out = {"model": h.model, "estimate": tr(h.estimate), "ci_low": tr(h.ci_low), "ci_high": tr(h.ci_high),
            "pi_low": tr(h.pi_low) if np.isfinite(h.pi_low) else np.nan,
            "pi_high": tr(h.pi_high) if np.isfinite(h.pi_high) else np.nan,
