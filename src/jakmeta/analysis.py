@@ -38,7 +38,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from jakmeta.data import BINARY_OUTCOMES, DataPackage
+from jakmeta.data import BINARY_OUTCOMES, DataPackage, resolve_pooled_arms
 from jakmeta.effects import binary_effects, combine_arms, continuous_effects
 from jakmeta.pooling import pool
 
@@ -57,6 +57,10 @@ OUTCOME_LABELS = {
     "ae_treatment_related": "Treatment-related adverse event",
     "ae_serious": "Serious adverse event",
     "ae_discontinuation": "Discontinuation due to adverse event",
+    "ae_acne": "Acne", "ae_uri": "Upper respiratory tract infection", "ae_nasopharyngitis": "Nasopharyngitis",
+    "ae_headache": "Headache", "ae_cpk_increased": "Blood creatine phosphokinase increased", "ae_covid19": "COVID-19",
+    "ae_uti": "Urinary tract infection", "ae_herpes_zoster": "Herpes zoster",
+    "regrowth75": "Hair regrowth ≥ 75 % (Cochrane CD013719 definition)",
 }
 
 #: The effect measure per outcome, as Liu et al. (2023) used: OR for responders, MD for SALT change,
@@ -65,6 +69,8 @@ DEFAULT_MEASURE = {
     "salt20": "OR", "salt10": "OR", "salt30": "OR", "salt50": "OR", "salt75": "OR", "salt90": "OR",
     "salt_cfb": "MD", "salt_pcfb": "MD",
     "ae_any": "RR", "ae_treatment_related": "RR", "ae_serious": "RR", "ae_discontinuation": "RR",
+    "ae_acne": "RR", "ae_uri": "RR", "ae_nasopharyngitis": "RR", "ae_headache": "RR", "ae_cpk_increased": "RR",
+    "ae_covid19": "RR", "ae_uti": "RR", "ae_herpes_zoster": "RR", "regrowth75": "RR",
 }
 
 
@@ -158,12 +164,12 @@ def _usable_rows(pkg: DataPackage, outcome: str, include_derived: bool,
     rows = rows[rows["status"].isin(allowed)]
     caveat = caveat_mask(rows) | (rows["analysis_use"] != "yes")
     if exclude_caveats:
-        return rows[~caveat]
+        return resolve_pooled_arms(rows[~caveat], pkg.arms)
     key = ["study_id", "arm_id", "timepoint_weeks"]
     primary_keys = set(map(tuple, rows.loc[~caveat, key].astype(str).to_numpy()))
     extra = rows[caveat & ~pd.Series([tuple(k) in primary_keys for k in rows[key].astype(str).to_numpy()],
                                      index=rows.index)]
-    return pd.concat([rows[~caveat], extra.drop_duplicates(subset=key)])
+    return resolve_pooled_arms(pd.concat([rows[~caveat], extra.drop_duplicates(subset=key)]), pkg.arms)
 
 
 def _timepoint_for(study: pd.Series, available: list[int], timepoint: str | int | None) -> int | None:

@@ -41,8 +41,9 @@ per resource that refers to it, and a duplicated row in a table without a primar
 The file-level checks would be needed anyway; with them, about 300 lines of schema and descriptor
 checking here give one message per fault, in the words above, with no new dependency.
 
-Outcome codes: a code is binary (events/total) when it is listed in :data:`BINARY_OUTCOMES` or
-named like those codes (``salt<N>``, ``ae_*``), so a code added to the ``outcome`` enum of
+Outcome codes: a code is binary (events/total) when it is listed in :data:`BINARY_OUTCOMES` (which
+includes ``regrowth75``, the Cochrane review's "hair regrowth >= 75 %") or named like those codes
+(``salt<N>``, ``ae_*``), so a code added to the ``outcome`` enum of
 ``datapackage.json`` needs no change here; every other code is continuous (mean, SD, n).
 """
 
@@ -74,7 +75,9 @@ __all__ = [
     "default_data_dir",
     "is_binary_outcome",
     "load_package",
+    "pooled_components",
     "read_csv_file",
+    "resolve_pooled_arms",
     "validate_package",
 ]
 
@@ -94,7 +97,7 @@ BINARY_OUTCOMES = _BinaryCodes(
     {"salt20", "salt10", "salt30", "salt50", "salt75", "salt90", "female", "ae_any",
      "ae_treatment_related", "ae_serious", "ae_discontinuation", "ae_acne", "ae_herpes_zoster",
      "ae_uri", "ae_headache", "ae_nasopharyngitis", "ae_cpk_increased", "ae_folliculitis",
-     "ae_infection_serious"}
+     "ae_infection_serious", "regrowth75"}
 )
 CONTINUOUS_OUTCOMES = frozenset({"salt_cfb", "salt_pcfb", "baseline_salt", "age"})
 VALUE_COLUMNS = ("events", "total", "reported_percent", "mean", "sd", "se", "ci_low", "ci_high", "n")
@@ -673,11 +676,14 @@ def _check_searches(name: str, tables: dict, where: dict, problems: list[Problem
 
 def _check_sources(name: str, tables: dict, where: dict, problems: list[Problem], *, bib_keys: set[str]) -> None:
     table, at = tables[name], where[name]
-    if "source" not in table or not bib_keys:
+    if not bib_keys:
         return
-    for i, key in enumerate(table["source"]):
-        if key and key not in bib_keys:
-            problems.append(at.problem(i, "source", f"'{key}' is not a key in references.bib"))
+    for column in ("source", "licence_source"):
+        if column not in table:
+            continue
+        for i, key in enumerate(table[column]):
+            if isinstance(key, str) and key and key not in bib_keys:
+                problems.append(at.problem(i, column, f"'{key}' is not a key in references.bib"))
 
 
 def _check_trial_arms(name: str, tables: dict, where: dict, problems: list[Problem], **_) -> None:
@@ -693,8 +699,86 @@ def _check_trial_arms(name: str, tables: dict, where: dict, problems: list[Probl
                                        f"trial '{sid}' needs at least one placebo and one active arm in {arms_file}"))
 
 
+def pooled_components(arms: pd.DataFrame) -> dict[tuple[str, str], list[str]]:
+    """The pseudo-arms that hold values posted only with doses pooled (``arms.csv: pools_arms``):
+    (study_id, arm_id) -> the arm_ids it pools."""
+    if "pools_arms" not in arms:
+        return {}
+    out = {}
+    for r in arms.itertuples():
+        value = r.pools_arms
+        if isinstance(value, str) and value.strip():
+            out[(r.study_id, r.arm_id)] = [a.strip() for a in value.split(";") if a.strip()]
+    return out
+
+
+def resolve_pooled_arms(rows: pd.DataFrame, arms: pd.DataFrame) -> pd.DataFrame:
+    """Rows of ``outcomes.csv`` (one outcome) without double counting of pooled pseudo-arms.
+
+    Per trial and week: when the pseudo-arm *and every arm it pools* have rows, the pseudo-arm's row
+    is dropped (per-dose values are preferred); when the pseudo-arm has a row and only some of its
+    arms do, those arms' rows are dropped (a partial split cannot replace the pooled value). So no
+    participant is counted twice. The validator forbids both in one primary analysis; the rule
+    matters when sensitivity rows are put back (``exclude_caveats=False``)."""
+    pooled = pooled_components(arms)
+    if not pooled or rows.empty:
+        return rows
+    drop = pd.Series(False, index=rows.index)
+    for (sid, pseudo), parts in pooled.items():
+        for week in rows.loc[rows["study_id"] == sid, "timepoint_weeks"].unique():
+            here = (rows["study_id"] == sid) & (rows["timepoint_weeks"] == week)
+            has = set(rows.loc[here, "arm_id"])
+            if pseudo not in has or not has & set(parts):
+                continue
+            if set(parts) <= has:
+                drop |= here & (rows["arm_id"] == pseudo)
+            else:
+                drop |= here & rows["arm_id"].isin(parts)
+    return rows[~drop]
+
+
+def _check_pooled_arms(at: _Where, arms: pd.DataFrame, problems: list[Problem]) -> None:
+    """A pseudo-arm pools arms of its own trial, is active, and its size is the sum of theirs."""
+    sizes = {(r.study_id, r.arm_id): r.n_randomised for r in arms.itertuples()}
+    for i, row in arms.iterrows():
+        value = row.get("pools_arms")
+        if not isinstance(value, str) or not value.strip():
+            continue
+        parts = [a.strip() for a in value.split(";") if a.strip()]
+        missing = [a for a in parts if (row["study_id"], a) not in sizes]
+        if missing:
+            problems.append(at.problem(i, "pools_arms", f"pools unknown arm(s) {', '.join(missing)} of trial "
+                                                        f"'{row['study_id']}'; list arm_ids of the same trial"))
+            continue
+        if row["role"] != "active":
+            problems.append(at.problem(i, "role", "a pooled pseudo-arm (pools_arms) must have role active"))
+        known = [sizes[(row["study_id"], a)] for a in parts]
+        if not pd.isna(row["n_randomised"]) and all(not pd.isna(n) for n in known) and row["n_randomised"] != sum(known):
+            problems.append(at.problem(i, "n_randomised", f"{row['n_randomised']} is not the sum of the pooled arms' "
+                                                          f"sizes ({' + '.join(str(int(n)) for n in known)} = {int(sum(known))})"))
+
+
+def _check_pooled_use(at: _Where, outcomes: pd.DataFrame, arms: pd.DataFrame | None, problems: list[Problem]) -> None:
+    """No primary analysis counts a participant twice: a pooled pseudo-arm and an arm it pools are
+    never both ``analysis_use = yes`` for one outcome and week."""
+    if arms is None:
+        return
+    used = outcomes[outcomes["analysis_use"] == "yes"]
+    for (sid, pseudo), parts in pooled_components(arms).items():
+        mine = used[(used["study_id"] == sid) & (used["arm_id"] == pseudo)]
+        for i, row in mine.iterrows():
+            clash = used[(used["study_id"] == sid) & used["arm_id"].isin(parts) & (used["outcome"] == row["outcome"])
+                         & (used["timepoint_weeks"] == row["timepoint_weeks"])]
+            if len(clash):
+                problems.append(at.problem(i, "analysis_use", f"arm '{pseudo}' pools {', '.join(parts)}, and line "
+                                                              f"{at.line(clash.index[0])} uses arm '{clash['arm_id'].iloc[0]}' "
+                                                              f"for the same outcome and week: participants would be "
+                                                              "counted twice; use one of them (the other: sensitivity or no)"))
+
+
 def _check_arms(name: str, tables: dict, where: dict, problems: list[Problem], **_) -> None:
     at = where[name]
+    _check_pooled_arms(at, tables["arms"], problems)
     for i, row in tables["arms"].iterrows():
         _check_status(at, i, row, ["n_randomised"], problems)
         if pd.isna(row["dose_rank"]):
@@ -825,6 +909,7 @@ def _check_outcomes(name: str, tables: dict, where: dict, problems: list[Problem
             problems.append(at.problem(i, "sd", "the derived SD does not reproduce from the SE or CI and n"))
         if row["analysis_use"] == "yes" and row["outcome"] in ("salt_cfb", "salt_pcfb") and pd.isna(row["n"]):
             problems.append(at.problem(i, "n", "missing value: a used continuous row needs n"))
+    _check_pooled_use(at, outcomes, tables.get("arms"), problems)
     # one used row per arm x outcome x time point; a row that repeats another whole is already
     # reported as a duplicate key
     used = outcomes[outcomes["analysis_use"] == "yes"]
