@@ -45,7 +45,8 @@ def outcome_label(code: str) -> str:
 #: Words for the enumerated codes of the data package (codebook: data/README.md), per column.
 CODE_WORDS = {
     "decision": {"included_liu_set": "included (Liu set, probable)", "included_update": "included (update set)",
-                 "excluded": "excluded"},
+                 "excluded": "excluded", "awaiting_classification": "awaiting classification (results not readable)",
+                 "ongoing": "ongoing (no results yet)"},
     "status": {"not_available": "not found"},
     "analysis_use": {"yes": "primary", "no": "not used", "sensitivity": "sensitivity only"},
 }
@@ -85,7 +86,16 @@ def arm_label(pkg: DataPackage, study_id: str, arm_id: str) -> str:
     return str(match["label"].iloc[0]) if len(match) else arm_id
 
 
+def randomised_arms(arms: pd.DataFrame) -> pd.DataFrame:
+    """The randomised arms: without the pooled pseudo-arms (``pools_arms``), which hold values posted
+    only with doses pooled and would count their participants twice in a sum."""
+    if "pools_arms" not in arms:
+        return arms
+    return arms[arms["pools_arms"].isna() | (arms["pools_arms"].astype(str).str.strip() == "")]
+
+
 def _arm_size_text(arms: pd.DataFrame) -> str:
+    arms = randomised_arms(arms)
     n = arms["n_randomised"]
     known = int(n.sum()) if n.notna().any() else None
     text = (f"{known}" if n.notna().all() else
@@ -105,7 +115,8 @@ def trial_characteristics(pkg: DataPackage) -> pd.DataFrame:
         n_text = _arm_size_text(arms)
         rows.append({
             "Trial": s.trial_name, "Registry": s.registry_id, "Drug": s.drug, "Route": s.route,
-            "Phase": s.phase, "Arms": "; ".join(arms["label"]), "Randomised": n_text,
+            "Phase": s.phase, "Arms": "; ".join(randomised_arms(arms)["label"]), "Randomised": n_text,
+            "Population": getattr(s, "population", "adults"),
             "Primary week": s.primary_timepoint_weeks, "Eligibility": s.eligibility,
             "In Liu 2023": {"yes": "yes", "probable": "probable (inferred)", "no": "no (later)"}.get(s.in_liu2023, s.in_liu2023),
         })
@@ -150,7 +161,7 @@ def completeness_matrix(pkg: DataPackage, outcomes=MATRIX_OUTCOMES, show_sensiti
 def totals_check(pkg: DataPackage) -> pd.DataFrame:
     """Participants and women in the reconstructed Liu set beside Liu's published totals."""
     liu = pkg.studies.loc[pkg.studies["in_liu2023"].isin(LIU_SET), "study_id"]
-    arms = pkg.arms[pkg.arms["study_id"].isin(liu)]
+    arms = randomised_arms(pkg.arms[pkg.arms["study_id"].isin(liu)])
     n_found = int(participants_in_primary_analysis(arms).sum())
     missing_arms = arms[arms["n_randomised"].isna()]
     published = pkg.published.set_index(["outcome", "measure"])["estimate"]
@@ -292,6 +303,18 @@ def registry_conflicts(pkg: DataPackage) -> pd.DataFrame:
          "Resolution": "Entered at week 12 with the time point marked as inferred; sensitivity only, never as week 36."},
     ]
     return pd.DataFrame(rows)
+
+
+def awaiting_classification(pkg: DataPackage) -> pd.DataFrame:
+    """Trials of an eligible design whose results could not be read, and ongoing trials, with their
+    registry ids (``screening.csv``: ``awaiting_classification`` / ``ongoing``)."""
+    s = pkg.screening
+    rows = s[s["decision"].isin(["awaiting_classification", "ongoing"])]
+    out = rows[["trial_name", "registry_id", "design", "decision", "reason", "locator"]].copy()
+    out["registry_id"] = out["registry_id"].fillna("").replace("", "not found")
+    out["decision"] = out["decision"].map(CODE_WORDS["decision"])
+    return out.rename(columns={"trial_name": "Trial", "registry_id": "Registry", "design": "Design",
+                               "decision": "Status", "reason": "Why", "locator": "Where we looked"})
 
 
 def not_found(pkg: DataPackage) -> pd.DataFrame:
