@@ -291,7 +291,7 @@ def registry_conflicts(pkg: DataPackage) -> pd.DataFrame:
          "Resolution": f"Not a conflict in the arms: phase 3 {arm_sum('brave_aa1', 'n_randomised')} + phase 2 {int(ph2['n_randomised'].sum())} (all four arms now read in the registry flow) = {arm_sum('brave_aa1', 'n_randomised') + int(ph2['n_randomised'].sum())}; the remaining 20 are presumably the open-label addendum."},
         {"Trial": studies.at["thrive_aa1", "trial_name"], "Quantity": "Discontinuation due to AE (placebo / 8 mg / 12 mg)",
          "Value A": counts("thrive_aa1", "ae_discontinuation", "ctgov_nct04518995") + " withdrew from the study (registry flow)",
-         "Value B": counts("thrive_aa1", "ae_discontinuation", "king2024jaad") + " stopped the drug (news summary of the paper; from 1.4/2.6/2.8 %)",
+         "Value B": counts("thrive_aa1", "ae_discontinuation", "ajmc2024thrive1") + " stopped the drug (news summary of the paper; from 1.4/2.6/2.8 %)",
          "Resolution": "Different definitions, both kept and labelled; the registry row is used (registry outranks a news-derived value)."},
         {"Trial": studies.at["thrive_aa2", "trial_name"], "Quantity": "SALT ≤ 10 at week 24 (placebo / 8 mg / 12 mg)",
          "Value A": " / ".join(_value_text(r) for r in o[(o["study_id"] == "thrive_aa2") & (o["outcome"] == "salt10") & (o["source"] == "ctgov_nct04797650") & (o["analysis_use"] == "yes")]
