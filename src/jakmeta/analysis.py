@@ -38,7 +38,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from jakmeta.data import BINARY_OUTCOMES, DataPackage, resolve_pooled_arms
+from jakmeta.data import BINARY_OUTCOMES, DataPackage, resolve_pooled_arms, worst_source_type
 from jakmeta.effects import binary_effects, combine_arms, continuous_effects
 from jakmeta.pooling import pool
 
@@ -241,7 +241,7 @@ def comparison_table(pkg: DataPackage, outcome: str, *, multiarm: str = "combine
     arm_info = pkg.arms[["study_id", "arm_id", "role", "dose_rank", "licensed", "drug", "label", "dose"]]
     data = data.merge(arm_info.astype({"dose": str}), on=["study_id", "arm_id"], how="left")
     columns = ["study_id", "arm_id", "timepoint_weeks", "events", "total", "mean", "sd", "n", "status",
-               "population", "role", "dose_rank", "licensed", "drug", "label", "dose"]
+               "population", "role", "dose_rank", "licensed", "drug", "label", "dose", "source_type", "approximate"]
     by_study: dict[str, list[dict]] = {}
     for r in data[columns].astype(object).to_numpy().tolist():
         by_study.setdefault(r[0], []).append(dict(zip(columns, r, strict=True)))
@@ -272,6 +272,10 @@ def comparison_table(pkg: DataPackage, outcome: str, *, multiarm: str = "combine
                 "arms": " + ".join(r["label"] for r in group), "timepoint_weeks": week,
                 "status": _status_of(both),
                 "population": "; ".join(dict.fromkeys(str(r["population"]) for r in both)),
+                # source quality of the values (tables.source_marker): the least primary source type
+                # and whether any value is approximate
+                "source_type": worst_source_type(r["source_type"] for r in both),
+                "approximate": "yes" if any(r["approximate"] == "yes" for r in both) else "no",
             }
             if len(groups) > 1:
                 record["trial"] = f"{study['trial_name']}: {' + '.join(r['label'] for r in group)}"
@@ -282,7 +286,8 @@ def comparison_table(pkg: DataPackage, outcome: str, *, multiarm: str = "combine
     if not records:
         suffix = ("events", "n") if binary else ("mean", "sd", "n")
         return pd.DataFrame(columns=["study_id", "trial", "route", "drug", "arms", "timepoint_weeks", "status",
-                                     "population"] + [f"{k}_{g}" for g in "tc" for k in suffix])
+                                     "population", "source_type", "approximate"]
+                            + [f"{k}_{g}" for g in "tc" for k in suffix])
     return pd.DataFrame.from_records(records)
 
 

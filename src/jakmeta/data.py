@@ -71,6 +71,7 @@ __all__ = [
     "DataValidationError",
     "Problem",
     "REQUIRED_RESOURCES",
+    "SOURCE_TYPES",
     "check_rules",
     "default_data_dir",
     "is_binary_outcome",
@@ -79,6 +80,7 @@ __all__ = [
     "read_csv_file",
     "resolve_pooled_arms",
     "validate_package",
+    "worst_source_type",
 ]
 
 _BINARY_CODE = re.compile(r"salt\d+(_\w+)?|ae_\w+")
@@ -101,6 +103,21 @@ BINARY_OUTCOMES = _BinaryCodes(
 )
 CONTINUOUS_OUTCOMES = frozenset({"salt_cfb", "salt_pcfb", "baseline_salt", "age"})
 VALUE_COLUMNS = ("events", "total", "reported_percent", "mean", "sd", "se", "ci_low", "ci_high", "n")
+
+
+#: Source types of ``source_type`` (data/datapackage.json), most to least primary (GUIDE: registry,
+#: publication and regulator values first, sponsor releases next, news only to corroborate).
+SOURCE_TYPES = ("registry", "publication", "regulator", "sponsor", "conference", "secondary_review",
+                "news", "blog")
+
+
+def worst_source_type(types) -> str:
+    """The least primary of ``types`` in the order of :data:`SOURCE_TYPES` (unknown types last)."""
+    present = [str(t) for t in types if isinstance(t, str) and t]
+    if not present:
+        return ""
+    rank = {t: i for i, t in enumerate(SOURCE_TYPES)}
+    return max(present, key=lambda t: rank.get(t, len(rank)))
 
 
 def is_binary_outcome(code: str) -> bool:

@@ -17,6 +17,8 @@ import pandas as pd
 from matplotlib.figure import Figure
 from scipy import stats
 
+from jakmeta.tables import marker_legend, source_marker
+
 #: Okabe-Ito colour-blind-safe palette.
 PALETTE = {"blue": "#0072B2", "orange": "#E69F00", "green": "#009E73", "vermillion": "#D55E00",
            "sky": "#56B4E9", "purple": "#CC79A7", "yellow": "#F0E442", "black": "#000000",
@@ -165,6 +167,15 @@ def forest_alt_text(table: pd.DataFrame, result, measure: str, *, title: str = "
     return " ".join(parts)
 
 
+def _source_markers(table: pd.DataFrame) -> list[str]:
+    """Per row, the source-quality marker (:func:`jakmeta.tables.source_marker`) when the table
+    carries ``source_type``/``approximate`` (as :func:`jakmeta.analysis.comparison_table` makes it)."""
+    if "source_type" not in table:
+        return [""] * len(table)
+    approximate = table["approximate"] if "approximate" in table else ["no"] * len(table)
+    return [source_marker(s, a) for s, a in zip(table["source_type"], approximate, strict=True)]
+
+
 def forest_plot(table: pd.DataFrame, result, measure: str, *, title: str = "",
                 labels: tuple[str, str] = ("Favours placebo", "Favours JAK inhibitor"),
                 level: float = 0.95, higher_is_better: bool | None = None,
@@ -183,7 +194,9 @@ def forest_plot(table: pd.DataFrame, result, measure: str, *, title: str = "",
     :func:`jakmeta.analysis.comparison_table`) and ``study_id`` to match ``rob`` (the rows of
     ``data/risk_of_bias.csv``; ``outcome`` picks outcome-specific judgements). ``result`` is a
     :class:`jakmeta.pooling.PoolResult` or None when nothing can be pooled. The figure's
-    description for screen readers is in ``fig.alt_text`` (see :func:`forest_alt_text`).
+    description for screen readers is in ``fig.alt_text`` (see :func:`forest_alt_text`). A trial
+    whose values are approximate or come only from a sponsor, conference or news source carries a
+    marker after its name (≈, †, ‡; :func:`jakmeta.tables.source_marker`), explained under the plot.
     ``higher_is_better`` places the "favours" labels; by default it follows ``outcome``: False for
     harms (``ae_*``) and the SALT change (a lower SALT score is less hair loss), else True.
     Layout follows RevMan 5 and robvis :cite:`mcguinness2021robvis`.
@@ -240,7 +253,9 @@ def forest_plot(table: pd.DataFrame, result, measure: str, *, title: str = "",
     pi_row = pooled_row + 1 if show_pool else None
     last_row = pi_row if show_pool else header_rows + k - 1
     row_h = 0.3
-    names = ["\n".join(textwrap.wrap(str(n), 29, break_long_words=True)[:2]) for n in table["trial"]]
+    markers = _source_markers(table)
+    names = ["\n".join(textwrap.wrap(f"{n} {m}".rstrip(), 29, break_long_words=True)[:2])
+             for n, m in zip(table["trial"], markers, strict=True)]
     # row positions in data units; a wrapped name gets a little more room
     pos, shift = {}, 0.0
     for i, r in enumerate(trial_rows):
@@ -272,6 +287,8 @@ def forest_plot(table: pd.DataFrame, result, measure: str, *, title: str = "",
         het_lines.append("Risk of bias (RoB 2): " + "; ".join(
             f"D{i + 1} {ROB_DOMAIN_NAMES[d]}" for i, d in enumerate(ROB_DOMAINS[:5]))
             + "; O overall. Judgements: + low, − some concerns, × high, ? not assessed.")
+    if any(markers):
+        het_lines.append("Source of the values: " + marker_legend(markers) + ".")
     # the notes under the plot wrap to the figure's width (DejaVu Sans 8.5 pt: about 4.9 pt a character)
     max_chars = max(40, int((width - 0.2) * 72 / 4.9))
     het_lines = [part for line in het_lines for part in textwrap.wrap(line, max_chars)]

@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 
 from jakmeta.analysis import LIU_SET, OUTCOME_LABELS
-from jakmeta.data import BINARY_OUTCOMES, DataPackage
+from jakmeta.data import BINARY_OUTCOMES, SOURCE_TYPES, DataPackage
 
 #: Outcomes shown in the completeness matrix, in this order.
 MATRIX_OUTCOMES = ("salt20", "salt10", "salt30", "salt50", "salt75", "salt90", "salt_cfb", "salt_pcfb",
@@ -20,9 +20,12 @@ MATRIX_OUTCOMES = ("salt20", "salt10", "salt30", "salt50", "salt75", "salt90", "
 #: period), so only sensitivity analyses use them.
 STATES = ("usable (reported)", "usable (derived)", "sensitivity only", "partial", "percent only", "not found")
 
-#: Source types of ``source_type`` (data/datapackage.json), most to least primary.
-SOURCE_TYPES = ("registry", "publication", "regulator", "sponsor", "conference", "secondary_review",
-                "news", "blog")
+#: Markers of source quality on forest plots and Summary of Findings rows: a comparison resting on
+#: a value that is approximate, or read only in a sponsor, conference, news or blog source.
+SOURCE_MARKERS = {"approximate": "≈", "sponsor": "†", "conference": "†", "news": "‡", "blog": "‡"}
+SOURCE_MARKER_LEGEND = {"≈": "approximate value (count or denominator derived, see the data chapter)",
+                        "†": "value from a sponsor release or a conference report only",
+                        "‡": "value from a news report or blog only"}
 
 #: Labels of the adverse-event codes that :data:`jakmeta.analysis.OUTCOME_LABELS` does not name.
 AE_LABELS = {
@@ -35,6 +38,122 @@ AE_LABELS = {
     "ae_oral_herpes": "Oral herpes", "ae_hypercholesterolaemia": "Hypercholesterolaemia",
     "ae_myalgia": "Myalgia", "ae_arthralgia": "Arthralgia",
 }
+
+
+def source_marker(source_type: str, approximate: str | bool) -> str:
+    """The marker of one comparison (``comparison_table`` columns ``source_type``, the least primary
+    source of its values, and ``approximate``): "≈" approximate, "†" sponsor or conference, "‡" news
+    or blog, concatenated; "" for registry, publication, regulator and secondary-review values."""
+    marks = SOURCE_MARKERS["approximate"] if approximate in (True, "yes") else ""
+    return marks + SOURCE_MARKERS.get(str(source_type), "")
+
+
+def source_quality(table: pd.DataFrame) -> pd.DataFrame:
+    """Per comparison row of :func:`jakmeta.analysis.comparison_table`: trial, the least primary
+    source type of its values, whether any value is approximate, and the marker."""
+    if table.empty or "source_type" not in table:
+        return pd.DataFrame(columns=["study_id", "trial", "source_type", "approximate", "marker"])
+    out = table[["study_id", "trial", "source_type", "approximate"]].copy()
+    out["marker"] = [source_marker(s, a) for s, a in zip(out["source_type"], out["approximate"], strict=True)]
+    return out
+
+
+def marker_legend(markers) -> str:
+    """Legend text for the markers that occur (in the order ≈, †, ‡)."""
+    used = "".join(markers)
+    return "; ".join(f"{m} {text}" for m, text in SOURCE_MARKER_LEGEND.items() if m in used)
+
+
+def weight_by_source_type(pkg: DataPackage) -> pd.DataFrame:
+    """Per Summary of Findings row (:func:`jakmeta.sof.sof_rows`, its primary analysis): the share of
+    the pooled weight (random-effects weights, percent) resting on each source type. A comparison's
+    weight is attributed to the least primary source type among its values (conservative), and the
+    share of weight on approximate values is given too."""
+    from jakmeta import sof
+
+    rows = []
+    for spec in sof.sof_rows():
+        a = sof.primary(pkg, spec["outcome"], drug=spec["drug"], dose=spec["dose"])
+        row = {"Summary of Findings row": spec["label"], "Comparisons": a.k}
+        if a.result is None or a.k == 0:
+            rows.append(row)
+            continue
+        weights = pd.Series(list(a.result.weights), index=a.table.index, dtype=float)
+        weights = 100 * weights / weights.sum()
+        for kind in SOURCE_TYPES:
+            share = float(weights[a.table["source_type"] == kind].sum())
+            if share > 0:
+                row[kind.replace("_", " ")] = share
+        row["approximate values"] = float(weights[a.table["approximate"] == "yes"].sum())
+        rows.append(row)
+    out = pd.DataFrame(rows)
+    order = ["Summary of Findings row", "Comparisons"] + [t.replace("_", " ") for t in SOURCE_TYPES
+                                                         if t.replace("_", " ") in out] + ["approximate values"]
+    return out[[c for c in order if c in out]]
+
+
+def reading_depth(bib_path=None) -> pd.DataFrame:
+    """The works whose reading depth is recorded (``readas``, our BibTeX field): key, label and how
+    much was read (abstract, in full, in part, news summary)."""
+    from pathlib import Path
+
+    from jakmeta.data import default_data_dir
+    from jakmeta.display import reference_labels
+
+    bib_path = Path(bib_path) if bib_path is not None else default_data_dir().parent / "references.bib"
+    text = bib_path.read_text(encoding="utf-8")
+    labels = reference_labels(bib_path)
+    rows = []
+    for match in re.finditer(r"@\w+\{([^,\s]+),(.*?)\n\}\n", text, re.S):
+        key, body = match.groups()
+        read = re.search(r"\n\s*readas\s*=\s*\{([^}]*)\}", body)
+        if not read:
+            continue
+        journal = re.search(r"journal\s*=\s*\{([^}]*)\}", body)
+        label = labels.get(key, key) + (f" ({journal.group(1)})" if journal else "")
+        rows.append({"key": key, "label": label, "read": read.group(1)})
+    return pd.DataFrame(rows, columns=["key", "label", "read"])
+
+
+def evidence_claims(pkg: DataPackage, bib_path=None) -> dict:
+    """What the landing page may claim, computed: how many of Liu et al.'s published pooled figures
+    our analysis of their (reconstructed) trial set reproduces (within 5 %,
+    :func:`jakmeta.reproduction.reproduction_rows`), which sources were read in full and which only
+    as abstracts (or news summaries), and the date of the last search (``searches.csv``)."""
+    from jakmeta.reproduction import reproduction_rows
+
+    repro = reproduction_rows(pkg, search_grid=False)
+    depth = reading_depth(bib_path)
+    trials = pkg.studies.groupby("registry_id")["trial_name"].agg(lambda s: " / ".join(s))
+    registry = depth["key"].str.startswith("ctgov_nct")
+    depth.loc[registry, "label"] = [f"registry results of {trials.get(k.removeprefix('ctgov_').upper(), k)}"
+                                    for k in depth.loc[registry, "key"]]
+    full = depth[depth["read"].str.contains("in full")]
+    full = full.assign(label=[f"{lab}: study data" if read.startswith("abstract") else lab
+                              for lab, read in zip(full["label"], full["read"], strict=True)])
+    abstract = depth[depth["read"].str.startswith("abstract")]
+    news = depth[depth["read"] == "news summary"]
+    return {
+        "n_figures": len(repro),
+        "n_reproduced": int(repro["verdict"].str.startswith("reproduced").sum()),
+        "read_in_full": list(full["label"]), "read_as_abstract": list(abstract["label"]),
+        "read_as_news": list(news["label"]),
+        "last_search": str(pd.to_datetime(pkg.searches["date"]).max().date()),
+    }
+
+
+def claims_sentence(claims: dict) -> str:
+    """The landing page's statement of what the book does and does not do, from :func:`evidence_claims`."""
+    def listing(items):
+        items = list(dict.fromkeys(items))
+        return "; ".join(items[:-1]) + ("; and " if len(items) > 1 else "") + items[-1] if items else "none"
+
+    n, k = claims["n_reproduced"], claims["n_figures"]
+    return (f"Of the {k} pooled figures Liu et al. published, {n} {'is' if n == 1 else 'are'} reproduced here "
+            f"(within 5 %) from the trials we could reconstruct as theirs: the book re-analyses their question "
+            f"with the data that could be read, it is not a replication of their numbers. Read in full: "
+            f"{listing(claims['read_in_full'])}. Read only as abstracts: {listing(claims['read_as_abstract'])}. "
+            f"Read only in news summaries: {listing(claims['read_as_news'])}. Last search: {claims['last_search']}.")
 
 
 def outcome_label(code: str) -> str:
@@ -268,7 +387,7 @@ def _value_text(r) -> str:
 def registry_conflicts(pkg: DataPackage) -> pd.DataFrame:
     """The conflicts the registry results raised, each with both values (read from the data) and how
     it was resolved."""
-    arms, o, studies = pkg.arms, pkg.outcomes, pkg.studies.set_index("study_id")
+    arms, o, studies = randomised_arms(pkg.arms), pkg.outcomes, pkg.studies.set_index("study_id")
 
     def arm_sum(sid, col):
         return int(arms.loc[arms["study_id"] == sid, col].sum())
