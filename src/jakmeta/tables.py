@@ -85,11 +85,33 @@ def weight_by_source_type(pkg: DataPackage) -> pd.DataFrame:
             if share > 0:
                 row[kind.replace("_", " ")] = share
         row["approximate values"] = float(weights[a.table["approximate"] == "yes"].sum())
+        row["Markers"] = "".join(sorted(set("".join(source_marker(s, ap) for s, ap in
+                                                   zip(a.table["source_type"], a.table["approximate"], strict=True))),
+                                        key="≈†‡".index))
         rows.append(row)
     out = pd.DataFrame(rows)
     order = ["Summary of Findings row", "Comparisons"] + [t.replace("_", " ") for t in SOURCE_TYPES
-                                                         if t.replace("_", " ") in out] + ["approximate values"]
+                                                         if t.replace("_", " ") in out] + ["approximate values", "Markers"]
     return out[[c for c in order if c in out]]
+
+
+def rule_sensitivity_sets(pkg: DataPackage, outcome: str = "salt20") -> dict[str, list[str]]:
+    """The trial sets of the update rule's sensitivity analyses (data/README.md, *The update
+    analyses*): all trials; without the trials whose comparison rests on a sponsor, conference,
+    news or blog source only (markers † and ‡ of :func:`source_marker`); without the trials with
+    an approximate value (≈); without adolescent-only trials (``studies.population``)."""
+    from jakmeta import sof
+
+    a = sof.primary(pkg, outcome)
+    marks = dict(zip(a.table["study_id"], (source_marker(s, ap) for s, ap in zip(
+        a.table["source_type"], a.table["approximate"], strict=True)), strict=True)) if a.k else {}
+    everyone = pkg.studies["study_id"].tolist()
+    adolescents = set(pkg.studies.loc[pkg.studies["population"] == "adolescents", "study_id"])
+    return {"all trials (primary)": everyone,
+            "without sponsor-, conference- or news-only values": [s for s in everyone
+                                                                   if not set(marks.get(s, "")) & set("†‡")],
+            "without approximate values": [s for s in everyone if "≈" not in marks.get(s, "")],
+            "without adolescent-only trials": [s for s in everyone if s not in adolescents]}
 
 
 def reading_depth(bib_path=None) -> pd.DataFrame:
