@@ -170,3 +170,12 @@ def test_harms_primary_uses_only_placebo_controlled_windows(pkg):
 def test_harms_window_must_be_known():
     with pytest.raises(ValueError, match="unknown window"):
         harms.harm_comparisons(None, "ae_acne", "x", "y", window="later")
+
+
+def test_cochrane_regrowth_reproduces_the_review_risk_ratios(pkg):
+    """The RRs computed from the Cochrane counts equal the export's own (column Mean, rows 19-20, 24-25)."""
+    from jakmeta import triangulation
+
+    t = triangulation.cochrane_regrowth(pkg)
+    got = sorted(round(v, 4) for v in t["Cochrane RR"])
+    assert got == sorted([5.3419, 15.2, 5.871, 20.2, 5.0])

@@ -173,3 +173,35 @@ def summary_counts(table: pd.DataFrame) -> dict:
 
 
 __all__ = ["OUTCOME_LABELS", "other_reviews", "reason", "summary_counts", "triangulation_table"]
+
+
+def cochrane_regrowth(pkg: DataPackage) -> pd.DataFrame:
+    """Per trial, the Cochrane review's "hair regrowth >= 75 %" (``regrowth75``, CD013719: short-term
+    12-26 weeks, long-term > 26 weeks; doses pooled) as a risk ratio from its counts, beside our
+    SALT <= 20 and SALT75 risk ratios for the same trial at its primary week (all doses combined).
+    Cochrane's outcome is kept apart because its definition and week per trial are not in its data
+    export; agreement in direction and size is what can be checked."""
+    from jakmeta.effects import binary_effects
+
+    o = pkg.outcomes
+    rows_used = o[(o["outcome"] == "regrowth75") & (o["status"] != "not_available")]
+    names = dict(zip(pkg.studies["study_id"], pkg.studies["trial_name"], strict=True))
+    roles = dict(zip(zip(pkg.arms["study_id"], pkg.arms["arm_id"], strict=True), pkg.arms["role"], strict=True))
+    out = []
+    for (sid, week), group in rows_used.groupby(["study_id", "timepoint_weeks"], sort=False):
+        treated = group[[roles.get((sid, a)) == "active" for a in group["arm_id"]]]
+        control = group[[roles.get((sid, a)) == "placebo" for a in group["arm_id"]]]
+        if treated.empty or control.empty:
+            continue
+        e_t, n_t = int(treated["events"].sum()), int(treated["total"].sum())
+        e_c, n_c = int(control["events"].sum()), int(control["total"].sum())
+        es = binary_effects([e_t], [n_t], [e_c], [n_c], measure="RR")
+        yi, se = float(es.yi[0]), math.sqrt(float(es.vi[0]))
+        row = {"Trial": names.get(sid, sid), "Cochrane term": "short-term (12-26 weeks)" if week <= 26 else "long-term (> 26 weeks)",
+               "JAK inhibitor": f"{e_t}/{n_t}", "Placebo": f"{e_c}/{n_c}", "Cochrane RR": math.exp(yi),
+               "Cochrane 95% CI": f"{math.exp(yi - 1.959964 * se):.2f} to {math.exp(yi + 1.959964 * se):.2f}"}
+        for outcome, label in (("salt20", "Our RR, SALT ≤ 20"), ("salt75", "Our RR, SALT75")):
+            a = analyse(pkg, outcome, measure="RR", studies=[sid], method="REML", ci="z")
+            row[label] = math.exp(float(a.table["yi"].iloc[0])) if a.k else np.nan
+        out.append(row)
+    return pd.DataFrame(out)
