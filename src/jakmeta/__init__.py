@@ -5,7 +5,7 @@ One module per concept, in the order a reader goes from a number on a page to th
 Data
 - :mod:`jakmeta.data`          loading and validating the data package in ``data/``
 - :mod:`jakmeta.tables`        descriptive tables of the data (completeness, sources, conflicts)
-- :mod:`jakmeta.harms`        harms per licensed drug and dose (Mantel-Haenszel RR, AE windows)
+- :mod:`jakmeta.harms`         harms per licensed drug and dose (Mantel-Haenszel RR, AE windows)
 
 Statistics (the engine)
 - :mod:`jakmeta.effects`       per-study effect sizes (log OR, log RR, RD, MD, SMD)
