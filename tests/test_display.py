@@ -171,7 +171,7 @@ def test_relabel_outcome_codes_and_references(tmp_path):
     df = pd.DataFrame({"source": ["mao2023", "unknown"], "outcome": ["ae_acne", "salt_cfb"]})
     out = relabel(df, references=refs)
     assert out["source"].tolist() == ["Mao et al. 2023", "unknown"]
-    assert out["outcome"].tolist() == ["AE acne", "Change from baseline in SALT"]
+    assert out["outcome"].tolist() == ["Acne", "Change from baseline in SALT"]
 
 
 def test_reference_labels_of_the_book():
