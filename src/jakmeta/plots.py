@@ -128,10 +128,9 @@ def rob_judgements(rob: pd.DataFrame | None, study_ids, outcome: str | None = No
         return out
     rows = rob[rob["study_id"].isin(list(study_ids))]
     if "outcome_scope" in rows.columns:
-        scope = rows["outcome_scope"].astype(str).str.lower()
-        specific = scope.str.contains(str(outcome).lower(), regex=False) if outcome else scope != scope
-        rows = rows.assign(_rank=np.where(specific, 0, np.where(scope.str.startswith("all"), 1, 2)))
-        rows = rows[rows["_rank"] < 2].sort_values("_rank", kind="stable")
+        from jakmeta.rob import rows_for
+
+        rows = rows_for(rows, outcome)
     for r in rows.itertuples():
         if r.domain in ROB_DOMAINS and out[r.study_id].get(r.domain) == "not_assessed":
             out[r.study_id][r.domain] = r.judgement if r.judgement in JUDGEMENT_COLOURS else "not_assessed"
