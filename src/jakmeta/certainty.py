@@ -210,7 +210,8 @@ def assess(pkg: DataPackage, a: Analysis, judgements: pd.DataFrame | None = None
     label = interval_label(h)
     weights = dict(zip(a.table["study_id"], _weights(a), strict=False))
     overall, unread = risk_of_bias_inputs(pkg, a, unread_as)
-    ratings = [grade.risk_of_bias_domain(weights, overall, unread)]
+    names = dict(zip(a.table["study_id"], a.table["trial"], strict=False))
+    ratings = [grade.risk_of_bias_domain(weights, overall, unread, names)]
     pi = (h.pi_low, h.pi_high) if np.isfinite(h.pi_low) else (r.pi_low, r.pi_high)
     ratings.append(grade.inconsistency_domain(a.k, r.i2 if np.isfinite(r.i2) else 0.0, (h.ci_low, h.ci_high), pi))
     facts = indirectness_facts(pkg, a)

@@ -76,12 +76,12 @@ def certainty(ratings: list[DomainRating], start: str = "high") -> str:
 
 
 def risk_of_bias_domain(weights: dict[str, float], overall: dict[str, str],
-                        unread: dict[str, int] | None = None) -> DomainRating:
+                        unread: dict[str, int] | None = None, names: dict[str, str] | None = None) -> DomainRating:
     """Rate risk of bias from the weight (percent) carried by trials at high risk or with concerns.
 
     ``overall``: the judgement GRADE uses per trial (:func:`jakmeta.rob.grade_judgement`; a trial
     missing from it counts as *some concerns*). ``unread``: per trial, the RoB 2 domains with no
-    information read by us, named in the reason. Serious when trials judged high carry >= 50 % of
+    information read by us, named in the reason (``names``: trial names for the ids). Serious when trials judged high carry >= 50 % of
     the weight, or trials judged high or with some concerns do (our rule, in the spirit of GRADE's
     "most of the information" reading, :cite:`guyatt2011riskofbias`)."""
     total = sum(weights.values()) or 1.0
@@ -91,7 +91,7 @@ def risk_of_bias_domain(weights: dict[str, float], overall: dict[str, str],
     gaps = {s: n for s, n in (unread or {}).items() if n and s in weights}
     if gaps:
         detail += "; no information read by us for " + ", ".join(
-            f"{n} domain{'s' if n > 1 else ''} of {s}" for s, n in gaps.items())
+            f"{n} domain{'s' if n > 1 else ''} of {(names or {}).get(s, s)}" for s, n in gaps.items())
     if share["high"] >= 0.5:
         return DomainRating("risk_of_bias", "serious", f"Most of the weight from results at high risk of bias ({detail}).", True)
     if share["high"] + share["some_concerns"] >= 0.5:
@@ -265,7 +265,7 @@ def indirectness_domain(facts: list[tuple[str, float, list[str]]], total_weight:
         return DomainRating("indirectness", "not serious",
                             f"Trials carrying only {share:.0%} of the weight differ from the question ({detail}).", True)
     return DomainRating("indirectness", "not serious",
-                        ("The trial matches" if len(facts) == 1 else f"All {len(facts)} trials match")
+                        ({1: "The trial matches", 2: "Both trials match"}.get(len(facts), f"All {len(facts)} trials match"))
                         + " the question in population, route, phase, time point and analysis population.", True)
 
 

@@ -77,7 +77,10 @@ def outcome_text(outcome: str) -> str:
     text = OUTCOME_LABELS[outcome]
     if text.startswith("SALT"):
         return "the proportion reaching " + text
-    return "the proportion with " + text[0].lower() + text[1:]
+    text = text[0].lower() + text[1:]
+    if text.endswith("due to adverse event"):
+        return "the proportion with " + text.replace("due to adverse event", "due to an adverse event")
+    return "the proportion with " + (text + "s" if text.endswith("adverse event") else text)
 
 
 def plain_statement(f: Finding) -> str:
