@@ -292,3 +292,68 @@ def test_class_row_resting_on_one_drug_is_indirect():
         assert concerns and "one drug" in concerns[0]
     rating = grade.indirectness_domain([("t", 100.0, [])], 100.0, ["a row about the class rests on one drug (x)"])
     assert rating.judgement == "serious"
+
+
+# ------------------------------------------------------------------------------ evidence profile
+
+@pytest.fixture(scope="module")
+def evidence():
+    from jakmeta import profile, sof
+
+    table = sof.summary_of_findings(PKG)
+    return table, profile.evidence_profile(PKG, sof_table=table)
+
+
+def test_evidence_profile_has_one_row_per_sof_row(evidence):
+    table, prof = evidence
+    assert list(prof["row"]) == list(table["row"])
+    for column in ("Risk of bias", "Inconsistency", "Indirectness", "Imprecision", "Publication bias"):
+        assert column in prof.columns
+
+
+def test_every_profile_cell_has_a_footnote_that_states_numbers(evidence):
+    import re
+
+    _, prof = evidence
+    notes = {int(n.split("]")[0][1:]): n for n in prof.attrs["footnotes"]}
+    for column in ("Risk of bias", "Inconsistency", "Indirectness", "Imprecision", "Publication bias"):
+        for cell in prof[column]:
+            if cell == "—":
+                continue
+            judgement, number = re.fullmatch(r"(not serious|serious|very serious) \[(\d+)\]", cell).groups()
+            assert any(ch.isdigit() for ch in notes[int(number)].split(":", 1)[1])
+
+
+def test_certainty_words_in_one_case_with_symbols(evidence):
+    table, prof = evidence
+    for cell in prof["Certainty"]:
+        if not cell.startswith("no estimate"):
+            symbols, word = cell.split(" ", 1)
+            assert grade.SYMBOLS[word] == symbols and word == word.lower()
+    layout_certainty = sof_layout_certainty(table)
+    assert all(c == c.lower() or c.startswith("⨁") and c.split(" ", 1)[1].split(" ")[0].islower()
+               for c in layout_certainty)
+
+
+def sof_layout_certainty(table):
+    from jakmeta import sof
+
+    return [c for c in sof.sof_layout(table)["Certainty"] if c != "no estimate"]
+
+
+def test_bayesian_headlines_are_labelled_credible_intervals(evidence):
+    table, prof = evidence
+    for r in table.itertuples():
+        if not r.relative:
+            continue
+        label = "95% CrI" if str(r.model).lower().startswith("bayes") else "95% CI"
+        assert label in (r.relative if r.measure != "MD" else r.absolute), r.row
+
+
+def test_threshold_sensitivity_changes_only_what_the_threshold_touches():
+    from jakmeta import profile
+
+    table = profile.threshold_sensitivity(PKG)
+    assert {"Certainty, GRADE default: any effect", "Certainty, half", "Certainty, twice"} <= set(table.columns)
+    none = table[table["Certainty"] == "no estimate"]
+    assert (none.filter(like="Certainty,") == "no estimate").all().all()

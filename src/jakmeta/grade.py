@@ -105,7 +105,7 @@ def inconsistency_domain(k: int, i2: float, ci: tuple[float, float], pi: tuple[f
     """Rate inconsistency from I² (percent), the CI and the prediction interval (analysis scale)."""
     if k < 2:
         return DomainRating("inconsistency", "not serious",
-                            "A single trial: inconsistency cannot be assessed (not rated down).", True)
+                            f"A single trial (k = {k}): inconsistency cannot be assessed (not rated down).", True)
     ci_excludes_null = ci[0] > null or ci[1] < null
     pi_includes_null = not (pi[0] > null or pi[1] < null) if np.all(np.isfinite(pi)) else False
     text = f"I² = {i2:.0f} %"
@@ -264,9 +264,11 @@ def indirectness_domain(facts: list[tuple[str, float, list[str]]], total_weight:
     if flagged:
         return DomainRating("indirectness", "not serious",
                             f"Trials carrying only {share:.0%} of the weight differ from the question ({detail}).", True)
+    weights = ", ".join(f"{t} {w / total:.0%} of the weight" for t, w, _ in facts)
     return DomainRating("indirectness", "not serious",
                         ({1: "The trial matches", 2: "Both trials match"}.get(len(facts), f"All {len(facts)} trials match"))
-                        + " the question in population, route, phase, time point and analysis population.", True)
+                        + f" the question in population, route, phase, time point and analysis population ({weights}).",
+                        True)
 
 
 def publication_bias_domain(n_participants: int, missing: list[tuple[str, int | None]],
