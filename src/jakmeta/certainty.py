@@ -42,6 +42,11 @@ THRESHOLDS = {
     "salt20": 50, "salt30": 50, "salt50": 50, "salt90": 50, "salt_cfb": 10.0,
     "ae_any": 50, "ae_treatment_related": 50, "ae_serious": 10, "ae_discontinuation": 10,
 }
+#: Anchor-based *within-patient* thresholds of a meaningful improvement in SALT (points, mean change
+#: among patients reporting moderate improvement on the PGI-C, and moderate satisfaction with hair
+#: growth on the P-Sat, at week 24 of a ritlecitinib trial; :cite:`rtihs_salt_thresholds`). Not a
+#: between-group threshold; quoted in the methods chapter's argument for :data:`THRESHOLDS`.
+WITHIN_PATIENT_SALT_CHANGE = (42.2, 43.1)
 #: Other defensible thresholds for the sensitivity analysis: GRADE's default when no threshold is
 #: agreed (any effect: the null, :cite:`zeng2021targets`), half and twice the book's.
 THRESHOLD_SCENARIOS = {"GRADE default: any effect": 0.0, "half": 0.5, "twice": 2.0}
