@@ -292,7 +292,6 @@ def publication_bias_domain(n_participants: int, missing: list[tuple[str, int | 
     known = sum(n for _, n in missing if n)
     factor = n_participants / (n_participants + known) if n_participants + known else 1.0
     est, low, high = absolute
-    listed = "; ".join(f"{t} ({n:,} enrolled)" if n else f"{t} (enrolment not found)" for t, n in missing)
 
     def category(x: float) -> int:
         return 1 if x >= threshold else (-1 if x <= -threshold else 0)
@@ -300,8 +299,11 @@ def publication_bias_domain(n_participants: int, missing: list[tuple[str, int | 
     near = low if est >= 0 else high
     moved = (category(near) != category(near * factor)) or (category(est) != category(est * factor))
     fmt = f"{{:+.{decimals}f}}"
-    facts = (f"{len(missing)} registered eligible trial{'s' if len(missing) != 1 else ''} without results we could read: "
-             f"{listed}; {known:,} known participants against {n_participants:,} analysed. Had they found no effect, "
+    unknown = sum(1 for _, n in missing if not n)
+    facts = (f"{len(missing)} registered eligible trial{'s' if len(missing) != 1 else ''} without results we could read "
+             f"(see the list of missing evidence), {known:,} known participants"
+             + (f" (enrolment not found for {unknown})" if unknown else "")
+             + f" against {n_participants:,} analysed. Had they found no effect, "
              f"the estimate would shrink to about {fmt.format(est * factor)} {unit} and the interval limit nearest to no "
              f"effect to {fmt.format(near * factor)} {unit} (threshold ±{threshold:g})")
     if moved:
