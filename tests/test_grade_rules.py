@@ -357,3 +357,14 @@ def test_threshold_sensitivity_changes_only_what_the_threshold_touches():
     assert {"Certainty, GRADE default: any effect", "Certainty, half", "Certainty, twice"} <= set(table.columns)
     none = table[table["Certainty"] == "no estimate"]
     assert (none.filter(like="Certainty,") == "no estimate").all().all()
+
+
+def test_changes_names_only_rows_whose_certainty_moves():
+    import pandas as pd
+
+    from jakmeta import profile
+
+    table = pd.DataFrame({"Outcome": ["a", "b", "c"], "Certainty": ["⨁⨁⨁⨁ high", "⨁⨁◯◯ low", "no estimate"],
+                          "S": ["⨁⨁⨁◯ moderate", "⨁⨁◯◯ low", "—"]})
+    assert profile.changes(table, "S") == "a (high → moderate)"
+    assert profile.changes(table.iloc[1:], "S") == "no row"

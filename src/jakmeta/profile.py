@@ -134,3 +134,11 @@ def risk_of_bias_sources(pkg: DataPackage) -> pd.DataFrame:
                     "Domains with no information read by us": ", ".join(gaps) or "none",
                     "Source of the overall row": overall["source"].iloc[0] if len(overall) else "—"})
     return pd.DataFrame(out)
+
+
+def changes(table: pd.DataFrame, column: str, reference: str = "Certainty") -> str:
+    """'SALT ≤ 20, deuruxolitinib 8 mg twice daily (high → moderate); …' for the rows whose
+    certainty in ``column`` differs from ``reference``; 'no row' when none does."""
+    words = [(r["Outcome"], str(r[reference]).split(" ", 1)[-1], str(r[column]).split(" ", 1)[-1])
+             for _, r in table.iterrows() if r[column] != r[reference] and not str(r[reference]).startswith("no estimate")]
+    return "; ".join(f"{o} ({a} → {b})" for o, a, b in words) or "no row"
