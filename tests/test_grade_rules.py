@@ -170,3 +170,202 @@ def test_continuous_outcomes_use_inverse_variance_and_their_own_prior_scale():
     name, _ = fewstudies.common_effect(a)
     assert name == "Common effect, inverse variance"
     assert h.ci_low < h.estimate < h.ci_high < 0
+
+
+# ------------------------------------------------------------- GRADE's published rules (issue 16)
+
+def test_single_trial_short_of_ois_with_ci_clear_of_threshold_is_one_level():
+    # the ritlecitinib 50 mg case: 51 to 552 more per 1000 against 50, 254 participants, OIS 480
+    rating = grade.imprecision_domain(1, 254, 480, (51, 552), 50, "per 1000")
+    assert rating.judgement == "serious" and rating.downgrade == 1
+    assert "53% of it" in rating.reason
+
+
+def test_ci_crossing_one_threshold_is_one_level_and_both_two():
+    assert grade.imprecision_domain(5, 5000, 500, (20, 300), 50, "per 1000").judgement == "serious"
+    assert grade.imprecision_domain(5, 5000, 500, (-60, 300), 50, "per 1000").judgement == "very serious"
+    # within the threshold on both sides: little or no important effect, precise
+    assert grade.imprecision_domain(5, 5000, 500, (-20, 30), 50, "per 1000").judgement == "not serious"
+
+
+def test_imprecision_prints_the_interval_as_the_sof_does():
+    rating = grade.imprecision_domain(1, 718, 282, (-28.3, -17.2), 10, "SALT points", decimals=1,
+                                      interval="95% CI")
+    assert "-28.3 to -17.2" in rating.reason and "+17" not in rating.reason
+
+
+def test_ritlecitinib_row_is_not_rated_down_twice_for_imprecision():
+    from jakmeta import sof
+
+    a = sof.primary(PKG, "salt20", drug="ritlecitinib", dose="50 mg")
+    f = certainty.assess(PKG, a)
+    rating = next(r for r in f.ratings if r.domain == "imprecision")
+    assert rating.downgrade == 1
+
+
+@pytest.mark.parametrize(("level", "words"), [
+    ("high", "JAK inhibitors result in an increase in"),
+    ("moderate", "JAK inhibitors likely result in an increase in"),
+    ("low", "JAK inhibitors may result in an increase in"),
+    ("very low", "The evidence is very uncertain about the effect of JAK inhibitors on")])
+def test_plain_language_follows_santesso_2020(level, words):
+    assert grade.plain_language("the outcome", level, "increase").startswith(words)
+
+
+def test_plain_language_little_to_no_difference_and_singular():
+    text = grade.plain_language("serious adverse events", "low", "little to no difference", "baricitinib 4 mg",
+                                plural=False)
+    assert text == "Baricitinib 4 mg may result in little to no difference in serious adverse events."
+    with pytest.raises(ValueError, match="effect"):
+        grade.plain_language("x", "high", "no clear difference")
+
+
+def test_effect_category_uses_the_point_estimate_against_the_threshold():
+    assert wording.effect_category(197, 0, 50) == "increase"
+    assert wording.effect_category(-8, 0, 10) == "little to no difference"
+    assert wording.effect_category(-22.7, 0, 10) == "reduction"
+
+
+def test_inconsistency_with_i2_zero_does_not_say_the_trials_differ():
+    rating = grade.inconsistency_domain(2, 0.0, (0.5, 2.0), (0.2, 2.5))
+    assert "differ" not in rating.reason and "I² = 0 %" in rating.reason
+
+
+def test_no_risk_of_bias_judgement_rests_on_what_was_not_read():
+    from jakmeta import rob
+
+    table = PKG.risk_of_bias
+    judged = table[table["judgement"] != rob.NO_INFORMATION]
+    unread = judged[judged["reason"].str.contains(rob.UNREAD) & (judged["source_type"] != "secondary_review")]
+    assert unread.empty, unread[["study_id", "domain"]]
+    gaps = table[table["judgement"] == rob.NO_INFORMATION]
+    assert gaps["reason"].str.startswith("No information read by us").all()
+
+
+def test_validator_refuses_a_judgement_resting_on_what_was_not_read(tmp_path):
+    import shutil
+
+    from jakmeta.data import validate_package
+
+    shutil.copytree(PKG.directory, tmp_path / "data")
+    shutil.copy(PKG.directory.parent / "references.bib", tmp_path / "references.bib")
+    path = tmp_path / "data" / "risk_of_bias.csv"
+    text = path.read_text(encoding="utf-8").replace("Quadruple masking.", "Quadruple masking; details not readable.", 1)
+    path.write_text(text, encoding="utf-8")
+    _, problems = validate_package(tmp_path / "data")
+    assert any("risk_of_bias.csv" in str(p) and "not read or not verifiable" in str(p) for p in problems)
+
+
+def test_unread_domains_are_shown_both_ways():
+    from jakmeta import sof
+
+    a = sof.primary(PKG, "salt20", drug="deuruxolitinib", dose="8 mg")
+    primary, sensitivity = certainty.assess(PKG, a), certainty.assess(PKG, a, unread_as="some_concerns")
+    rob_primary = next(r for r in primary.ratings if r.domain == "risk_of_bias")
+    rob_sens = next(r for r in sensitivity.ratings if r.domain == "risk_of_bias")
+    assert rob_primary.downgrade == 0 and rob_sens.downgrade == 1  # THRIVE: D1 not read
+    assert "no information read by us" in rob_primary.reason
+
+
+def test_scope_of_a_rob_row():
+    from jakmeta import rob
+
+    assert rob.scope_rank("harms (adverse events)", "ae_serious") == 0
+    assert rob.scope_rank("harms (adverse events)", "salt20") == 2
+    assert rob.scope_rank("all outcomes", "salt20") == 1
+    rows = rob.rows_for(PKG.risk_of_bias, "salt50")
+    assert rows.set_index(["study_id", "domain"]).loc[("delgo_ph2a", "overall"), "judgement"] == "high"
+    rows = rob.rows_for(PKG.risk_of_bias, "ae_serious")
+    assert rows.set_index(["study_id", "domain"]).loc[("delgo_ph2a", "overall"), "judgement"] == "some_concerns"
+
+
+def test_missing_evidence_rates_down_only_when_it_could_change_the_conclusion():
+    missing = [("a", 300), ("b", None)]
+    assert grade.publication_bias_domain(3000, missing, (200, 63, 446), 50, "per 1000").judgement == "not serious"
+    assert grade.publication_bias_domain(300, missing, (200, 60, 446), 50, "per 1000").judgement == "serious"
+    assert grade.publication_bias_domain(300, [], (200, 60, 446), 50, "per 1000").judgement == "not serious"
+
+
+def test_class_row_resting_on_one_drug_is_indirect():
+    a = analyse(PKG, "salt_cfb", studies="all")
+    concerns = certainty.row_concerns(PKG, a)
+    if a.k and a.table["study_id"].nunique() == 1:
+        assert concerns and "one drug" in concerns[0]
+    rating = grade.indirectness_domain([("t", 100.0, [])], 100.0, ["a row about the class rests on one drug (x)"])
+    assert rating.judgement == "serious"
+
+
+# ------------------------------------------------------------------------------ evidence profile
+
+@pytest.fixture(scope="module")
+def evidence():
+    from jakmeta import profile, sof
+
+    table = sof.summary_of_findings(PKG)
+    return table, profile.evidence_profile(PKG, sof_table=table)
+
+
+def test_evidence_profile_has_one_row_per_sof_row(evidence):
+    table, prof = evidence
+    assert list(prof["row"]) == list(table["row"])
+    for column in ("Risk of bias", "Inconsistency", "Indirectness", "Imprecision", "Publication bias"):
+        assert column in prof.columns
+
+
+def test_every_profile_cell_has_a_footnote_that_states_numbers(evidence):
+    import re
+
+    _, prof = evidence
+    notes = {int(n.split("]")[0][1:]): n for n in prof.attrs["footnotes"]}
+    for column in ("Risk of bias", "Inconsistency", "Indirectness", "Imprecision", "Publication bias"):
+        for cell in prof[column]:
+            if cell == "—":
+                continue
+            judgement, number = re.fullmatch(r"(not serious|serious|very serious) \[(\d+)\]", cell).groups()
+            assert any(ch.isdigit() for ch in notes[int(number)].split(":", 1)[1])
+
+
+def test_certainty_words_in_one_case_with_symbols(evidence):
+    table, prof = evidence
+    for cell in prof["Certainty"]:
+        if not cell.startswith("no estimate"):
+            symbols, word = cell.split(" ", 1)
+            assert grade.SYMBOLS[word] == symbols and word == word.lower()
+    layout_certainty = sof_layout_certainty(table)
+    assert all(c == c.lower() or c.startswith("⨁") and c.split(" ", 1)[1].split(" ")[0].islower()
+               for c in layout_certainty)
+
+
+def sof_layout_certainty(table):
+    from jakmeta import sof
+
+    return [c for c in sof.sof_layout(table)["Certainty"] if c != "no estimate"]
+
+
+def test_bayesian_headlines_are_labelled_credible_intervals(evidence):
+    table, prof = evidence
+    for r in table.itertuples():
+        if not r.relative:
+            continue
+        label = "95% CrI" if str(r.model).lower().startswith("bayes") else "95% CI"
+        assert label in (r.relative if r.measure != "MD" else r.absolute), r.row
+
+
+def test_threshold_sensitivity_changes_only_what_the_threshold_touches():
+    from jakmeta import profile
+
+    table = profile.threshold_sensitivity(PKG)
+    assert {"Certainty, GRADE default: any effect", "Certainty, half", "Certainty, twice"} <= set(table.columns)
+    none = table[table["Certainty"] == "no estimate"]
+    assert (none.filter(like="Certainty,") == "no estimate").all().all()
+
+
+def test_changes_names_only_rows_whose_certainty_moves():
+    import pandas as pd
+
+    from jakmeta import profile
+
+    table = pd.DataFrame({"Outcome": ["a", "b", "c"], "Certainty": ["⨁⨁⨁⨁ high", "⨁⨁◯◯ low", "no estimate"],
+                          "S": ["⨁⨁⨁◯ moderate", "⨁⨁◯◯ low", "—"]})
+    assert profile.changes(table, "S") == "a (high → moderate)"
+    assert profile.changes(table.iloc[1:], "S") == "no row"

@@ -666,7 +666,7 @@ def check_rules(directory: Path, tables: dict[str, pd.DataFrame | None],
     rules = [(name, _check_sources) for name in tables] + [
         ("studies", _check_trial_arms), ("arms", _check_arms), ("outcomes", _check_outcomes),
         ("characteristics", _check_characteristics), ("contrasts", _check_contrasts),
-        ("searches", _check_searches)]
+        ("searches", _check_searches), ("risk_of_bias", _check_risk_of_bias)]
     for name, rule in rules:
         if tables.get(name) is None:
             continue
@@ -689,6 +689,24 @@ def _check_searches(name: str, tables: dict, where: dict, problems: list[Problem
             if pd.isna(row[column]) or not str(row[column]).strip():
                 problems.append(at.problem(i, column, "missing value: a search with found_values must name "
                                                       f"the {column.replace('_', ' ')} they were read in"))
+
+
+def _check_risk_of_bias(name: str, tables: dict, where: dict, problems: list[Problem], **_) -> None:
+    """A fact we could not read is not a judgement: ``not_assessed`` rows say "No information read
+    by us"; a low / some concerns / high row whose reason rests on what was not read or not
+    verifiable needs a published RoB 2 assessment as its source (``source_type`` secondary_review)."""
+    from jakmeta.rob import NO_INFORMATION, UNREAD
+
+    at = where[name]
+    for i, row in tables[name].iterrows():
+        reason = "" if pd.isna(row["reason"]) else str(row["reason"])
+        if row["judgement"] == NO_INFORMATION:
+            if not reason.lower().startswith("no information read by us"):
+                problems.append(at.problem(i, "reason", "a not_assessed row must start 'No information read by us' "
+                                                        "(it records what we could not read, not a judgement)"))
+        elif UNREAD.search(reason) and row["source_type"] != "secondary_review":
+            problems.append(at.problem(i, "judgement", f"'{row['judgement']}' rests on what was not read or not "
+                                       "verifiable; record 'not_assessed' or cite a published RoB 2 assessment"))
 
 
 def _check_sources(name: str, tables: dict, where: dict, problems: list[Problem], *, bib_keys: set[str]) -> None:

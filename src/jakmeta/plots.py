@@ -130,10 +130,9 @@ def rob_judgements(rob: pd.DataFrame | None, study_ids, outcome: str | None = No
         return out
     rows = rob[rob["study_id"].isin(list(study_ids))]
     if "outcome_scope" in rows.columns:
-        scope = rows["outcome_scope"].astype(str).str.lower()
-        specific = scope.str.contains(str(outcome).lower(), regex=False) if outcome else scope != scope
-        rows = rows.assign(_rank=np.where(specific, 0, np.where(scope.str.startswith("all"), 1, 2)))
-        rows = rows[rows["_rank"] < 2].sort_values("_rank", kind="stable")
+        from jakmeta.rob import rows_for
+
+        rows = rows_for(rows, outcome)
     for r in rows.itertuples():
         if r.domain in ROB_DOMAINS and out[r.study_id].get(r.domain) == "not_assessed":
             out[r.study_id][r.domain] = r.judgement if r.judgement in JUDGEMENT_COLOURS else "not_assessed"
@@ -481,40 +480,51 @@ def funnel_plot(yi: np.ndarray, vi: np.ndarray, estimate: float, measure: str, *
 JUDGEMENT_COLOURS = {"low": PALETTE["green"], "some_concerns": PALETTE["yellow"],
                      "high": PALETTE["vermillion"], "not_assessed": "#DDDDDD"}
 JUDGEMENT_SYMBOLS = {"low": "+", "some_concerns": "−", "high": "×", "not_assessed": "?"}
+#: Legend words where the code is not the reader's word (not_assessed: a fact we could not read).
+JUDGEMENT_WORDS = {"not_assessed": "no information read by us"}
 
 
 def traffic_light_plot(rob: pd.DataFrame, trial_names: dict[str, str] | None = None) -> Figure:
-    """RoB 2 traffic-light plot: trials as rows, domains D1-D5 and overall as columns."""
+    """RoB 2 traffic-light plot: trials as rows (one row per scope of results where a trial's
+    efficacy and harms are judged apart), domains D1-D5 and overall as columns."""
     use_book_style()
     domains = ["D1_randomisation", "D2_deviations", "D3_missing_data", "D4_measurement",
                "D5_selection", "overall"]
-    studies = list(dict.fromkeys(rob["study_id"]))
-    fig, ax = plt.subplots(figsize=(7.5, 0.9 + 0.45 * len(studies)))
-    for r, sid in enumerate(studies):
+    scoped = "outcome_scope" in rob.columns
+    keys = list(dict.fromkeys(zip(rob["study_id"], rob["outcome_scope"] if scoped else [None] * len(rob), strict=True)))
+    n_scopes = pd.Series([sid for sid, _ in keys]).value_counts()
+    fig, ax = plt.subplots(figsize=(7.5, 0.9 + 0.45 * len(keys)))
+    overall = {}
+    for r, (sid, scope) in enumerate(keys):
+        mine = rob[(rob["study_id"] == sid) & ((rob["outcome_scope"] == scope) if scoped else True)]
         for c, dom in enumerate(domains):
-            cell = rob[(rob["study_id"] == sid) & (rob["domain"] == dom)]
+            cell = mine[mine["domain"] == dom]
             judgement = cell["judgement"].iloc[0] if len(cell) else "not_assessed"
+            judgement = judgement if judgement in JUDGEMENT_COLOURS else "not_assessed"
+            if dom == "overall":
+                overall[(sid, scope)] = judgement
             ax.scatter(c, r, s=320, color=JUDGEMENT_COLOURS[judgement], edgecolor="black", lw=0.5)
             ax.annotate(JUDGEMENT_SYMBOLS[judgement], (c, r), ha="center", va="center", fontsize=10,
                         weight="bold")
     ax.set_xticks(range(len(domains)), ["D1", "D2", "D3", "D4", "D5", "Overall"])
     names = trial_names or {}
-    ax.set_yticks(range(len(studies)), [names.get(s, s) for s in studies])
-    ax.set_ylim(len(studies) - 0.5, -0.5)
+    ax.set_yticks(range(len(keys)), [names.get(sid, sid) + (f" ({str(scope).split(' (')[0]})" if n_scopes[sid] > 1 else "")
+                                     for sid, scope in keys])
+    ax.set_ylim(len(keys) - 0.5, -0.5)
     ax.set_xlim(-0.6, len(domains) - 0.4)
     ax.tick_params(length=0)
     for side in ("left", "bottom"):
         ax.spines[side].set_visible(False)
     handles = [plt.Line2D([], [], marker="o", ls="", color=col, markeredgecolor="black", markersize=10,
-                          label=f"{JUDGEMENT_SYMBOLS[j]} {j.replace('_', ' ')}") for j, col in JUDGEMENT_COLOURS.items()]
-    ax.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, -0.12 if len(studies) > 4 else -0.3),
+                          label=f"{JUDGEMENT_SYMBOLS[j]} {JUDGEMENT_WORDS.get(j, j.replace('_', ' '))}")
+               for j, col in JUDGEMENT_COLOURS.items()]
+    ax.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, -0.12 if len(keys) > 4 else -0.3),
               ncol=4, frameon=False, fontsize=8)
     fig.tight_layout()
-    overall = {sid: rob_judgements(rob, [sid])[sid]["overall"] for sid in studies}
-    counts = ", ".join(f"{sum(1 for j in overall.values() if j == key)} {key.replace('_', ' ')}"
+    counts = ", ".join(f"{sum(1 for j in overall.values() if j == key)} {JUDGEMENT_WORDS.get(key, key.replace('_', ' '))}"
                        for key in JUDGEMENT_COLOURS if any(j == key for j in overall.values()))
-    fig.alt_text = (f"Traffic-light plot of RoB 2 judgements for {len(studies)} trials, domains D1 to D5 and "
-                    f"overall. Overall judgements: {counts}.")
+    fig.alt_text = (f"Traffic-light plot of RoB 2 judgements for {len(n_scopes)} trials ({len(keys)} rows: efficacy and "
+                    f"harms apart where they were judged apart), domains D1 to D5 and overall. Overall judgements: {counts}.")
     return fig
 
 

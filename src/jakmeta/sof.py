@@ -77,14 +77,20 @@ def outcome_text(outcome: str) -> str:
     text = OUTCOME_LABELS[outcome]
     if text.startswith("SALT"):
         return "the proportion reaching " + text
-    return "the proportion with " + text[0].lower() + text[1:]
+    text = text[0].lower() + text[1:]
+    if text.endswith("due to adverse event"):
+        return "the proportion with " + text.replace("due to adverse event", "due to an adverse event")
+    return "the proportion with " + (text + "s" if text.endswith("adverse event") else text)
 
 
 def plain_statement(f: Finding) -> str:
-    """GRADE's standard plain-language statement for one finding (Santesso et al. 2020)."""
+    """GRADE's informative statement for one finding (Santesso et al. 2020): the certainty gives
+    the verb, the point estimate against the outcome's threshold the effect
+    (:func:`wording.effect_category`)."""
     drug, dose = f.analysis.settings.get("drug"), f.analysis.settings.get("dose")
     intervention = f"{drug} {dose}" if drug else "JAK inhibitors"
-    return grade.plain_language(outcome_text(f.analysis.outcome), f.certainty, direction(f), intervention,
+    effect = wording.effect_category(f.absolute[0], 0.0, THRESHOLDS[f.analysis.outcome])  # MD < 0: less hair loss
+    return grade.plain_language(outcome_text(f.analysis.outcome), f.certainty, effect, intervention,
                                 plural=drug is None)
 
 
@@ -98,14 +104,14 @@ def _effect_columns(f: Finding) -> dict:
     if a.measure == "MD":
         out["control"] = f"mean change {f.control_risk:+.1f} points"
         out["relative"] = "—"
-        out["absolute"] = f"MD {h.estimate:+.1f} points ({h.ci_low:+.1f} to {h.ci_high:+.1f})"
+        out["absolute"] = f"MD {h.estimate:+.1f} points ({f.interval} {h.ci_low:+.1f} to {h.ci_high:+.1f})"
         out["absolute_short"] = f"{h.estimate:+.1f} SALT points"
     else:
         out["control"] = f"{1000 * f.control_risk:.0f} per 1000"
-        out["relative"] = f"{a.measure} {out['estimate']:.2f} ({out['ci_low']:.2f} to {out['ci_high']:.2f})"
+        out["relative"] = f"{a.measure} {out['estimate']:.2f} ({f.interval} {out['ci_low']:.2f} to {out['ci_high']:.2f})"
         d = f.absolute
         out["absolute"] = (f"{wording.more_or_fewer(d[0])} per 1000 "
-                           f"({wording.more_or_fewer(d[1])} to {wording.more_or_fewer(d[2])})")
+                           f"({f.interval} {wording.more_or_fewer(d[1])} to {wording.more_or_fewer(d[2])})")
         out["absolute_short"] = f"{wording.more_or_fewer(d[0])} per 1000"
     out["statement"] = plain_statement(f)
     out["footnotes"] = " | ".join(f.footnotes)
@@ -156,11 +162,11 @@ def sof_layout(sof: pd.DataFrame) -> pd.DataFrame:
             letters.append(chr(ord("a") + notes.index(note)))
         participants = (f"{r.participants:,} ({r.trials} RCT{'s' if r.trials != 1 else ''})"
                         if r.trials_with_data else "—")
-        certainty = (f"{grade.SYMBOLS[r.certainty]} {r.certainty.upper()}" if r.certainty in grade.SYMBOLS
+        certainty = (f"{grade.SYMBOLS[r.certainty]} {r.certainty}" if r.certainty in grade.SYMBOLS
                      else r.certainty)
         rows.append({"Outcome": r.label, "№ of participants (studies)": participants,
-                     "Relative effect (95% CI)": r.relative or "—", "Risk with placebo": r.control or "—",
-                     "Risk difference with JAK inhibitor (95% CI)": r.absolute or "—",
+                     "Relative effect (95% CI or CrI)": r.relative or "—", "Risk with placebo": r.control or "—",
+                     "Risk difference with JAK inhibitor (95% CI or CrI)": r.absolute or "—",
                      "Certainty": certainty + (" " + ",".join(letters) if letters else ""),
                      "Model": r.model or "—"})
     table = pd.DataFrame(rows)
@@ -176,7 +182,7 @@ def answer_table(sof: pd.DataFrame) -> pd.DataFrame:
         "Outcome": main["label"].str.replace(" (all JAK inhibitors, doses combined)", "", regex=False),
         "Trials (participants)": [f"{r.trials} ({r.participants:,})" if r.trials_with_data else "—"
                                   for r in main.itertuples()],
-        "Estimate (95% CI)": [(r.relative if r.measure != "MD" else r.absolute) if r.k else "—"
+        "Estimate (95% CI or CrI)": [(r.relative if r.measure != "MD" else r.absolute) if r.k else "—"
                               for r in main.itertuples()],
         "Absolute effect": [r.absolute_short or "—" for r in main.itertuples()],
         "Certainty": [f"{grade.SYMBOLS[c]} {c}" if c in grade.SYMBOLS else c for c in main["certainty"]],
@@ -205,7 +211,7 @@ def bottom_line(sof: pd.DataFrame) -> str:
         word = direction_from_row(salt20)
         text += (f"For the main outcome, SALT ≤ 20 (at most a fifth of the scalp without hair), "
                  f"{salt20['trials']} trials with {salt20['participants']:,} participants give an odds ratio of "
-                 f"{salt20['estimate']:.1f} (95% CI {salt20['ci_low']:.1f} to {salt20['ci_high']:.1f}): "
+                 f"{salt20['estimate']:.1f} ({_interval(salt20)} {salt20['ci_low']:.1f} to {salt20['ci_high']:.1f}): "
                  f"{salt20['absolute_short']} reach it with a JAK inhibitor than with placebo "
                  f"({word}; {salt20['certainty']}-certainty evidence).")
     return text
@@ -215,4 +221,9 @@ def direction_from_row(row) -> str:
     """Direction word for a SoF row from its CI on the reporting scale (ratios: null 1; MD: null 0)."""
     null = 0.0 if row["measure"] == "MD" else 1.0
     word = wording.direction(row["ci_low"], row["ci_high"], null)
-    return "the 95% CI includes no effect" if word == "no clear difference" else "the 95% CI excludes no effect"
+    return f"the {_interval(row)} {'includes' if word == 'no clear difference' else 'excludes'} no effect"
+
+
+def _interval(row) -> str:
+    """'95% CrI' for a Bayesian headline, '95% CI' otherwise (from the row's model)."""
+    return "95% CrI" if str(row["model"]).lower().startswith("bayes") else "95% CI"

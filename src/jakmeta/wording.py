@@ -49,6 +49,20 @@ def direction(low: float, high: float, null: float, threshold: float | None = No
     return "no clear difference"
 
 
+def effect_category(estimate: float, null: float, threshold: float,
+                    higher: str = "increase", lower: str = "reduction") -> str:
+    """The size category of a point estimate for GRADE's informative statements
+    (:cite:`santesso2020`; Core GRADE 2, :cite:`guyatt2025coregrade2`: "the location of the point
+    estimate of effect in relation to the chosen threshold determines the target"): beyond the
+    threshold of an important effect -> ``higher``/``lower``; within it -> "little to no difference".
+    With a threshold of 0 (any effect) the sign decides."""
+    if estimate - null >= threshold and estimate > null:
+        return higher
+    if null - estimate >= threshold and estimate < null:
+        return lower
+    return "little to no difference"
+
+
 def times(ratio: float) -> str:
     """'about 9 times', 'about 40 % higher', 'about 30 % lower' for a ratio (OR, RR, a width ratio)."""
     if not math.isfinite(ratio) or ratio <= 0:
