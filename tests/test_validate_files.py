@@ -50,7 +50,8 @@ def _new_problems(directory: Path, corrupt) -> list[str]:
 
 
 def _read(path: Path) -> tuple[list[str], list[list[str]]]:
-    with path.open(encoding="utf-8-sig", newline="") as handle:
+    # surrogateescape: an earlier corruption may have written a byte that is not UTF-8
+    with path.open(encoding="utf-8-sig", errors="surrogateescape", newline="") as handle:
         rows = list(csv.reader(handle))
     return rows[0], rows[1:]
 
@@ -65,7 +66,7 @@ def _write(path: Path, header: list[str], rows: list[list[str]], encoding: str =
     for row in rows:
         lines.append(buffer.getvalue().count("\n") + 1)
         writer.writerow(row)
-    path.write_bytes(buffer.getvalue().encode(encoding))
+    path.write_bytes(buffer.getvalue().encode(encoding, errors="surrogateescape"))
     return lines
 
 
