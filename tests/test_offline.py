@@ -7,7 +7,9 @@ from __future__ import annotations
 import os
 import shutil
 import socket
+import stat
 import subprocess
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -37,13 +39,40 @@ def _real_root() -> bool:
     return os.getuid() == 0 and uid_map[:2] == ["0", "0"] and int(uid_map[2]) > 1
 
 
+NOBODY = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"]
+NOBODY_ENV = {"PATH": "/usr/sbin:/usr/bin:/sbin:/bin", "HOME": "/tmp"}
+
+
+@pytest.fixture
+def offline_for_nobody():
+    """A copy of scripts/offline that user nobody can run: the checkout may lie in a folder only its
+    owner can enter (a clone in root's home, or in a ``mktemp -d`` folder), so the script is copied
+    to a fresh temporary folder with mode 755 (and removed afterwards). Skips, saying why, when even
+    that folder is out of nobody's reach (e.g. TMPDIR inside a private folder)."""
+    folder = Path(tempfile.mkdtemp(prefix="jakmeta-offline-"))
+    try:
+        folder.chmod(0o755)
+        script = folder / "offline"
+        shutil.copyfile(OFFLINE, script)
+        script.chmod(0o755)
+        probe = subprocess.run([*NOBODY, "test", "-x", str(script)], cwd="/", env=NOBODY_ENV,
+                               capture_output=True, timeout=60)
+        if probe.returncode != 0:
+            pytest.skip(f"user nobody (65534) cannot reach {folder} (a parent folder is closed to other "
+                        "users; set TMPDIR to a folder every user may enter, e.g. /tmp)")
+        yield script
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
 @pytest.mark.skipif(not _real_root() or not shutil.which("setpriv"),
-                    reason="checks a non-root user by dropping root with setpriv")
-def test_offline_isolates_as_non_root_too():
-    """As user nobody (65534), through an unprivileged user namespace (unshare -rn)."""
-    drop = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"]
-    result = subprocess.run([*drop, str(OFFLINE), *PROBE], capture_output=True, text=True, timeout=60,
-                            cwd="/", env={"PATH": "/usr/sbin:/usr/bin:/sbin:/bin", "HOME": "/tmp"})
+                    reason="checks a non-root user by dropping root with setpriv (needs real root)")
+def test_offline_isolates_as_non_root_too(offline_for_nobody):
+    """As user nobody (65534), through an unprivileged user namespace (unshare -rn), wherever the
+    checkout lies (the script runs from a copy every user can read)."""
+    assert stat.S_IMODE(offline_for_nobody.stat().st_mode) == 0o755
+    result = subprocess.run([*NOBODY, str(offline_for_nobody), *PROBE], capture_output=True, text=True,
+                            timeout=60, cwd="/", env=NOBODY_ENV)
     _isolated(result)
 
 
