@@ -43,26 +43,44 @@ NOBODY = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"]
 NOBODY_ENV = {"PATH": "/usr/sbin:/usr/bin:/sbin:/bin", "HOME": "/tmp"}
 
 
+def _copy_for_nobody(parent: str | None) -> Path | None:
+    """scripts/offline copied into a new mode-755 folder under ``parent`` (None: the default
+    temporary folder), or None (and nothing left behind) when user nobody cannot run the copy."""
+    try:
+        folder = Path(tempfile.mkdtemp(prefix="jakmeta-offline-", dir=parent))
+    except OSError:
+        return None
+    folder.chmod(0o755)
+    script = folder / "offline"
+    shutil.copyfile(OFFLINE, script)
+    script.chmod(0o755)
+    probe = subprocess.run([*NOBODY, "test", "-x", str(script)], cwd="/", env=NOBODY_ENV,
+                           capture_output=True, timeout=60)
+    if probe.returncode == 0:
+        return script
+    shutil.rmtree(folder, ignore_errors=True)
+    return None
+
+
 @pytest.fixture
 def offline_for_nobody():
     """A copy of scripts/offline that user nobody can run: the checkout may lie in a folder only its
     owner can enter (a clone in root's home, or in a ``mktemp -d`` folder), so the script is copied
-    to a fresh temporary folder with mode 755 (and removed afterwards). Skips, saying why, when even
-    that folder is out of nobody's reach (e.g. TMPDIR inside a private folder)."""
-    folder = Path(tempfile.mkdtemp(prefix="jakmeta-offline-"))
+    to a fresh temporary folder with mode 755 (the default one, else /tmp, /var/tmp, /dev/shm) and
+    removed afterwards. Skips, saying why, when no such folder is within nobody's reach."""
+    tried = [None, "/tmp", "/var/tmp", "/dev/shm"]
+    for parent in tried:
+        script = _copy_for_nobody(parent)
+        if script is not None:
+            break
+    else:
+        pytest.skip(f"user nobody (65534) can reach no temporary folder ({tempfile.gettempdir()}, /tmp, "
+                    "/var/tmp, /dev/shm: a parent folder is closed to other users), so it cannot run a "
+                    "copy of scripts/offline")
     try:
-        folder.chmod(0o755)
-        script = folder / "offline"
-        shutil.copyfile(OFFLINE, script)
-        script.chmod(0o755)
-        probe = subprocess.run([*NOBODY, "test", "-x", str(script)], cwd="/", env=NOBODY_ENV,
-                               capture_output=True, timeout=60)
-        if probe.returncode != 0:
-            pytest.skip(f"user nobody (65534) cannot reach {folder} (a parent folder is closed to other "
-                        "users; set TMPDIR to a folder every user may enter, e.g. /tmp)")
         yield script
     finally:
-        shutil.rmtree(folder, ignore_errors=True)
+        shutil.rmtree(script.parent, ignore_errors=True)
 
 
 @pytest.mark.skipif(not _real_root() or not shutil.which("setpriv"),
