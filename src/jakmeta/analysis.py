@@ -339,7 +339,7 @@ def analyse(pkg: DataPackage, outcome: str, *, measure: str | None = None, metho
                              include_derived=include_derived, studies=studies, drug=drug, dose=dose,
                              exclude_caveats=exclude_caveats)
     excluded = pd.DataFrame()
-    if len(table) and outcome in BINARY_OUTCOMES and measure in ("OR", "RR"):
+    if len(table) and outcome in BINARY_OUTCOMES and measure in ("OR", "RR", "PETO"):
         double_zero = (table["events_t"] == 0) & (table["events_c"] == 0)
         excluded = table[double_zero].assign(reason="no events in either arm (double zero)")
         table = table[~double_zero].reset_index(drop=True)
