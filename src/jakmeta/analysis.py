@@ -74,8 +74,8 @@ LIU_SET = ("yes", "probable")
 
 def reporting_scale(measure: str):
     """The function from the analysis scale to the reporting scale: ``exp`` for ratio measures
-    (OR, RR, pooled as logs), the identity for differences (RD, MD, SMD)."""
-    return math.exp if measure in ("OR", "RR") else (lambda x: x)
+    (OR, RR and the Peto OR, pooled as logs), the identity for differences (RD, MD, SMD)."""
+    return math.exp if measure in ("OR", "RR", "PETO") else (lambda x: x)
 
 
 def study_set(pkg: DataPackage, which: str = "liu") -> list[str]:
