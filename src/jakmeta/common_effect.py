@@ -80,8 +80,8 @@ def _common_effect_result(
         weights=weights,
         measure=measure,
         status="common-effect model: tau2 = 0 by assumption, no prediction interval or se of tau2"
-        + ("" if q_df > 0 else "; at most one informative table: no heterogeneity to test (Q = 0, I2 = 0, H2 = 1 "
-           "by metafor's convention)"),
+        + ("" if q_df > 0 else "; a single informative table (or none): no heterogeneity to test (Q = 0, I2 = 0, "
+           "H2 = 1, metafor's convention)"),
     )
 
 
