@@ -12,6 +12,11 @@ run while they are busy. pool_many includes the REML global-maximum check (likel
 the per-row status. Targets on a 2-core machine: pool_many <= 1 s and >= 50x faster than the
 statsmodels loop.
 
+It then times what the test suite checks for correctness only (the suite asserts no time, so that it
+passes on a busy machine): ``pool_bayes`` on k = 4 (target <= 0.05 s a call), the refusal of inputs
+that span too wide a range (target <= 1 s each), and ``pool`` on data of any magnitude, the worst
+of a fixed set of seeds (target <= 2 s).
+
 Run with ``python benchmarks/bench_pooling.py`` (or ``make bench``).
 """
 
@@ -20,11 +25,13 @@ from __future__ import annotations
 import os
 import platform
 import time
+import warnings
 
 import numpy as np
 from statsmodels.stats.meta_analysis import combine_effects
 
-from jakmeta.pooling import pool_many
+from jakmeta.bayes import pool_bayes
+from jakmeta.pooling import METHODS, pool, pool_many
 
 N_META = 100_000
 K = 7
@@ -91,8 +98,49 @@ def main() -> int:
     print(f"Speed-up of pool_many over the loop: {ratio_cpu:.0f}x in CPU time, {ratio_wall:.0f}x in wall time "
           "(target >= 50x)")
     ok = med["pm_wall"] <= 1.0 and ratio_cpu >= 50
+    ok = bench_edge_cases() and ok
     print("Targets met." if ok else "Targets NOT met.")
     return 0
+
+
+def _worst(calls) -> float:
+    """The longest wall-clock time of a list of zero-argument calls (each may raise ValueError)."""
+    worst = 0.0
+    for call in calls:
+        start = time.perf_counter()
+        try:
+            call()
+        except ValueError:
+            pass
+        worst = max(worst, time.perf_counter() - start)
+    return worst
+
+
+def bench_edge_cases() -> bool:
+    """Timings the tests used to assert (tests/test_bayes.py, tests/test_engine_robustness.py)."""
+    y4, v4 = [-2.3097, -0.4595, -2.3026, -1.7579], [0.3594, 0.3096, 0.7750, 0.2078]
+    pool_bayes(y4, v4)
+    start = time.perf_counter()
+    for _ in range(10):
+        pool_bayes(y4, v4)
+    bayes = (time.perf_counter() - start) / 10
+    wide = [([1e154, -1e154, 0.0], [1.0, 1.0, 1.0]), ([0.1, 0.2, 0.3], [1e-200, 1e200, 1.0])]
+    refuse = _worst([lambda y=y, v=v, m=m: pool(y, v, method=m) for y, v in wide for m in METHODS])
+    rng = np.random.default_rng(SEED)
+    cases = []
+    for _ in range(200):
+        k = int(rng.integers(1, 9))
+        y_unit, v_unit = 10.0 ** rng.integers(-150, 151, size=2)
+        y, v = rng.normal(0, 1, k) * y_unit, rng.uniform(0.1, 10, k) * v_unit
+        method, ci = str(rng.choice(METHODS)), str(rng.choice(["z", "hksj"]))
+        cases.append(lambda y=y, v=v, m=method, c=ci: pool(y, v, method=m, ci=c))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        anything = _worst(cases)
+    print(f"pool_bayes, k = 4: {bayes:.3f} s a call (target <= 0.05 s)")
+    print(f"pool refusing a too-wide range: worst {refuse:.3f} s (target <= 1 s)")
+    print(f"pool on 200 random data sets of any magnitude: worst {anything:.3f} s (target <= 2 s)")
+    return bayes <= 0.05 and refuse <= 1.0 and anything <= 2.0
 
 
 if __name__ == "__main__":

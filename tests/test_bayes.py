@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import time
-
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -159,12 +157,10 @@ def test_densities_integrate_to_one_and_probabilities():
     assert "half-normal(scale=0.5)" in res.prior and "flat" in res.prior
 
 
-def test_fast_and_deterministic():
-    pool_bayes(CRINS_Y, CRINS_V)
-    start = time.perf_counter()
-    for _ in range(10):
-        res = pool_bayes(CRINS_Y[:4], CRINS_V[:4])
-    assert (time.perf_counter() - start) / 10 < 0.05
+def test_deterministic():
+    """The same data give the same result, to the last bit (its speed is measured in ``make bench``,
+    benchmarks/bench_pooling.py, not asserted here)."""
+    res = pool_bayes(CRINS_Y[:4], CRINS_V[:4])
     again = pool_bayes(CRINS_Y[:4], CRINS_V[:4])
     assert res.to_dict() == again.to_dict()
 

@@ -84,7 +84,8 @@ def test_analyse_prints_the_same_numbers_as_the_library(capsys):
     assert f"{a.k} comparison(s)" in out
     import math
 
-    assert f"Pooled OR {math.exp(a.result.estimate):.2f} (95% CI {math.exp(a.result.ci_low):.2f}" in out
+    assert (f"Pooled OR {cli.significant(math.exp(a.result.estimate))} "
+            f"(95% CI {cli.significant(math.exp(a.result.ci_low))}") in out
     for trial in a.table["trial"]:
         assert trial in out
     assert not NAN.search(out)
@@ -142,7 +143,7 @@ def test_analyse_rejects_an_unknown_method(capsys):
 def test_printable_replaces_missing_values():
     frame = pd.DataFrame({"a": [1.0, float("nan"), 2.5], "b": ["x", None, pd.NA]})
     shown = cli.printable(frame)
-    assert shown["a"].tolist() == ["1", "—", "2.5"]
+    assert shown["a"].tolist() == ["1", "—", "2.50"]  # 3 significant figures
     assert shown["b"].tolist() == ["x", "—", "—"]
 
 

@@ -1,11 +1,11 @@
 """The engine on hard inputs (issue 12): extreme magnitudes, tiny and huge variances, text and
 booleans, degenerate results, multimodal likelihoods; every case ends in a finite result or a
-clear ValueError, in bounded time, and pool_many explains every NaN."""
+clear ValueError, and pool_many explains every NaN. (How long they take is measured in `make bench`,
+benchmarks/bench_pooling.py, never asserted: the suite must pass on a busy machine.)"""
 
 from __future__ import annotations
 
 import math
-import time
 import warnings
 
 import numpy as np
@@ -111,11 +111,9 @@ def test_relative_stopping_rule_gives_tau2_to_relative_precision_on_any_scale(me
     ],
 )
 @pytest.mark.parametrize("method", ["REML", "ML", "DL", "PM", "SJ", "HE", "FE"])
-def test_extreme_ranges_are_refused_quickly_with_a_reason(yi, vi, method):
-    start = time.perf_counter()
+def test_extreme_ranges_are_refused_with_a_reason(yi, vi, method):
     with pytest.raises(ValueError, match=r"yi and vi span too wide a range"):
         pool(yi, vi, method=method)
-    assert time.perf_counter() - start < 1.0
 
 
 @pytest.mark.parametrize("method", ["REML", "ML", "DL", "PM", "SJ", "HE"])
@@ -207,7 +205,6 @@ def test_any_magnitude_ends_in_a_finite_result_or_a_value_error(k, y_unit, v_uni
     rng = np.random.default_rng(seed)
     y = rng.normal(0, 1, k) * y_unit
     v = rng.uniform(0.1, 10, k) * v_unit
-    start = time.perf_counter()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", DegenerateResultWarning)
         try:
@@ -215,7 +212,6 @@ def test_any_magnitude_ends_in_a_finite_result_or_a_value_error(k, y_unit, v_uni
         except ValueError as exc:
             assert "span too wide a range" in str(exc)
             return
-    assert time.perf_counter() - start < 2.0
     for name in ("estimate", "se", "ci_low", "ci_high"):
         assert math.isfinite(getattr(res, name)), name
     assert res.ci_low <= res.estimate <= res.ci_high

@@ -7,7 +7,9 @@ from __future__ import annotations
 import os
 import shutil
 import socket
+import stat
 import subprocess
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -37,13 +39,58 @@ def _real_root() -> bool:
     return os.getuid() == 0 and uid_map[:2] == ["0", "0"] and int(uid_map[2]) > 1
 
 
+NOBODY = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"]
+NOBODY_ENV = {"PATH": "/usr/sbin:/usr/bin:/sbin:/bin", "HOME": "/tmp"}
+
+
+def _copy_for_nobody(parent: str | None) -> Path | None:
+    """scripts/offline copied into a new mode-755 folder under ``parent`` (None: the default
+    temporary folder), or None (and nothing left behind) when user nobody cannot run the copy."""
+    try:
+        folder = Path(tempfile.mkdtemp(prefix="jakmeta-offline-", dir=parent))
+    except OSError:
+        return None
+    folder.chmod(0o755)
+    script = folder / "offline"
+    shutil.copyfile(OFFLINE, script)
+    script.chmod(0o755)
+    probe = subprocess.run([*NOBODY, "test", "-x", str(script)], cwd="/", env=NOBODY_ENV,
+                           capture_output=True, timeout=60)
+    if probe.returncode == 0:
+        return script
+    shutil.rmtree(folder, ignore_errors=True)
+    return None
+
+
+@pytest.fixture
+def offline_for_nobody():
+    """A copy of scripts/offline that user nobody can run: the checkout may lie in a folder only its
+    owner can enter (a clone in root's home, or in a ``mktemp -d`` folder), so the script is copied
+    to a fresh temporary folder with mode 755 (the default one, else /tmp, /var/tmp, /dev/shm) and
+    removed afterwards. Skips, saying why, when no such folder is within nobody's reach."""
+    tried = [None, "/tmp", "/var/tmp", "/dev/shm"]
+    for parent in tried:
+        script = _copy_for_nobody(parent)
+        if script is not None:
+            break
+    else:
+        pytest.skip(f"user nobody (65534) can reach no temporary folder ({tempfile.gettempdir()}, /tmp, "
+                    "/var/tmp, /dev/shm: a parent folder is closed to other users), so it cannot run a "
+                    "copy of scripts/offline")
+    try:
+        yield script
+    finally:
+        shutil.rmtree(script.parent, ignore_errors=True)
+
+
 @pytest.mark.skipif(not _real_root() or not shutil.which("setpriv"),
-                    reason="checks a non-root user by dropping root with setpriv")
-def test_offline_isolates_as_non_root_too():
-    """As user nobody (65534), through an unprivileged user namespace (unshare -rn)."""
-    drop = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"]
-    result = subprocess.run([*drop, str(OFFLINE), *PROBE], capture_output=True, text=True, timeout=60,
-                            cwd="/", env={"PATH": "/usr/sbin:/usr/bin:/sbin:/bin", "HOME": "/tmp"})
+                    reason="checks a non-root user by dropping root with setpriv (needs real root)")
+def test_offline_isolates_as_non_root_too(offline_for_nobody):
+    """As user nobody (65534), through an unprivileged user namespace (unshare -rn), wherever the
+    checkout lies (the script runs from a copy every user can read)."""
+    assert stat.S_IMODE(offline_for_nobody.stat().st_mode) == 0o755
+    result = subprocess.run([*NOBODY, str(offline_for_nobody), *PROBE], capture_output=True, text=True,
+                            timeout=60, cwd="/", env=NOBODY_ENV)
     _isolated(result)
 
 

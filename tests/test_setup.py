@@ -4,10 +4,10 @@ SOURCE_DATE_EPOCH comes from the last commit and is never 0."""
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -65,10 +65,11 @@ def test_healthy_venv_is_kept(project):
     _fake_python(project / ".venv" / "bin" / "python", HERE)
     (project / ".venv" / ".installed").write_text(f"{HERE}\n", encoding="utf-8")
     (project / ".venv" / "etc" / "ipython").mkdir(parents=True)
-    for name in ("requirements.txt", "pyproject.toml", "scripts/ipython_kernel_config.py",
-                 ".venv/.installed", ".venv/etc/ipython/ipython_kernel_config.py"):  # in this order
+    # Each target newer than what it is made from: fixed, increasing times (not the clock).
+    for i, name in enumerate(("requirements.txt", "pyproject.toml", "scripts/ipython_kernel_config.py",
+                              ".venv/.installed", ".venv/etc/ipython/ipython_kernel_config.py")):
         (project / name).touch()
-        time.sleep(0.01)
+        os.utime(project / name, (1_700_000_000 + 10 * i, 1_700_000_000 + 10 * i))
     plan = _plan(project)
     assert "rebuilding" not in plan and "-m venv" not in plan and "pip install" not in plan, plan
 

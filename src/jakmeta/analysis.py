@@ -80,8 +80,8 @@ LIU_SET = ("yes", "probable")
 
 def reporting_scale(measure: str):
     """The function from the analysis scale to the reporting scale: ``exp`` for ratio measures
-    (OR, RR, pooled as logs), the identity for differences (RD, MD, SMD)."""
-    return math.exp if measure in ("OR", "RR") else (lambda x: x)
+    (OR, RR and the Peto OR, pooled as logs), the identity for differences (RD, MD, SMD)."""
+    return math.exp if measure in ("OR", "RR", "PETO") else (lambda x: x)
 
 
 def study_set(pkg: DataPackage, which: str = "liu") -> list[str]:
@@ -350,7 +350,7 @@ def analyse(pkg: DataPackage, outcome: str, *, measure: str | None = None, metho
                              include_derived=include_derived, studies=studies, drug=drug, dose=dose,
                              exclude_caveats=exclude_caveats)
     excluded = pd.DataFrame()
-    if len(table) and outcome in BINARY_OUTCOMES and measure in ("OR", "RR"):
+    if len(table) and outcome in BINARY_OUTCOMES and measure in ("OR", "RR", "PETO"):
         double_zero = (table["events_t"] == 0) & (table["events_c"] == 0)
         excluded = table[double_zero].assign(reason="no events in either arm (double zero)")
         table = table[~double_zero].reset_index(drop=True)

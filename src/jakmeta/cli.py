@@ -11,14 +11,20 @@
 - ``snapshot [--folder DIR]``: store this version's pooled results as ``results/summaries/v<version>.csv``
   (read by the "What changed" chapter).
 
-Missing values are printed as an em dash, never as NaN.
+Missing values are printed as an em dash, never as NaN; numbers with 3 significant figures
+(:func:`significant`; published values as transcribed), p-values below 0.001 as "< 0.001";
+``--format csv`` keeps full precision. ``analyse`` refuses, with the valid values, what it cannot
+do: an outcome without placebo and active arms in ``data/``, a measure that does not fit the
+outcome, a plot file type it cannot write.
 """
 
 from __future__ import annotations
 
 import argparse
 import math
+import re
 import sys
+from pathlib import Path
 
 import pandas as pd
 
@@ -39,32 +45,62 @@ def _cmd_validate(args: argparse.Namespace) -> int:
     return 0
 
 
-def _cell(value, decimals: int | None = None) -> str:
-    """One value as printed: missing -> em dash; floats with ``decimals`` decimals, or else whole
-    ones without '.0' and others with at most 3 decimals; anything else as given."""
+def significant(value: float, figures: int = 3) -> str:
+    """A number with ``figures`` significant figures in positional notation, trailing zeros kept:
+    0.0490, 2.10, 17.2, 141, 1250 (never an exponent); infinities as ∞."""
+    if math.isinf(value):
+        return "∞" if value > 0 else "−∞"
+    if value == 0:
+        return "0"
+    rounded = float(f"{value:.{figures}g}")
+    decimals = max(0, figures - 1 - math.floor(math.log10(abs(rounded))))
+    return f"{rounded:.{decimals}f}"
+
+
+def format_p(value: float) -> str:
+    """A p-value in a table: "< 0.001" below 0.001 (never 0.00; :func:`jakmeta.wording.p_value`);
+    missing -> em dash."""
+    from jakmeta.wording import p_value
+
+    return MISSING if value is None or not math.isfinite(value) else p_value(value)
+
+
+_P_COLUMN = re.compile(r"(^|_)(p|pvalue|p_value)$")
+
+
+def _cell(value, decimals: int | None = None, *, verbatim: bool = False, p_value: bool = False) -> str:
+    """One value as printed: missing -> em dash; floats with ``decimals`` decimals when given, else
+    whole ones without '.0' and others with 3 significant figures (``verbatim``: as stored, for
+    transcribed published values; ``p_value``: :func:`format_p`); anything else as given."""
     if value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value)):
         return MISSING
+    if isinstance(value, float) and p_value:
+        return format_p(value)
     if isinstance(value, float) and decimals is not None:
         return f"{value:.{decimals}f}"
     if isinstance(value, float):
         if value.is_integer():
             return str(int(value))
-        return f"{value:.3f}".rstrip("0").rstrip(".") if abs(value) >= 0.001 else f"{value:.2g}"
+        return str(value) if verbatim else significant(value)
     return str(value)
 
 
-def printable(frame: pd.DataFrame, decimals: dict[str, int] | None = None) -> pd.DataFrame:
-    """The frame with every value as text and every missing value as an em dash."""
+def printable(frame: pd.DataFrame, decimals: dict[str, int] | None = None, *,
+              verbatim: tuple[str, ...] = ()) -> pd.DataFrame:
+    """The frame with every value as text and every missing value as an em dash (:func:`_cell`);
+    columns named like p-values (``p``, ``*_pvalue``, ``*_p``) as :func:`format_p`."""
     decimals = decimals or {}
     return frame.astype(object).apply(lambda column: column.map(
-        lambda v: _cell(v, decimals.get(column.name))))
+        lambda v: _cell(v, decimals.get(column.name), verbatim=column.name in verbatim,
+                        p_value=bool(_P_COLUMN.search(str(column.name))))))
 
 
 def _print_table(frame: pd.DataFrame, fmt: str, decimals: dict[str, int] | None = None) -> None:
-    if fmt == "csv":  # a missing value is an empty field, as CSV readers expect
+    if fmt == "csv":  # a missing value is an empty field, as CSV readers expect; full precision
         frame.to_csv(sys.stdout, index=False, lineterminator="\n")
-    else:
-        print(printable(frame, decimals).to_markdown(index=False, disable_numparse=True))
+    else:  # published values (Liu et al.'s) as transcribed, every computed one with 3 significant figures
+        verbatim = tuple(c for c in frame.columns if str(c).startswith("published"))
+        print(printable(frame, decimals, verbatim=verbatim).to_markdown(index=False, disable_numparse=True))
 
 
 def _cmd_table(args: argparse.Namespace) -> int:
@@ -104,35 +140,58 @@ def _resolve_trials(pkg, names: list[str]) -> list[str]:
     return ids
 
 
-def _fmt(value: float, digits: int = 2) -> str:
-    return MISSING if value is None or not math.isfinite(value) else f"{value:.{digits}f}"
+#: Measures for each kind of outcome (events/total; mean, SD and n).
+BINARY_MEASURES = ("OR", "RR", "RD", "PETO")
+CONTINUOUS_MEASURES = ("MD", "SMD")
+#: How a measure is named on its reporting scale (the Peto log OR is reported as the Peto OR).
+MEASURE_WORDS = {"PETO": "Peto OR"}
+#: File types the forest plot can be written as.
+PLOT_FORMATS = ("png", "svg", "pdf")
+
+
+def _num(value) -> str:
+    return MISSING if value is None or not math.isfinite(value) else significant(value)
+
+
+def _scaled(measure: str, value) -> float:
+    """A value on the reporting scale (:func:`jakmeta.analysis.reporting_scale`), NaN when missing."""
+    from jakmeta.analysis import reporting_scale
+
+    if value is None or not math.isfinite(value):
+        return math.nan
+    try:
+        return reporting_scale(measure)(value)
+    except OverflowError:
+        return math.inf
 
 
 def pooled_lines(a) -> list[str]:
     """The pooled result of an analysis in words, on the reporting scale, without NaN."""
-    from jakmeta.analysis import OUTCOME_LABELS
+    from jakmeta.tables import outcome_label
+    from jakmeta.wording import p_text
 
-    label = OUTCOME_LABELS.get(a.outcome, a.outcome)
+    label = outcome_label(a.outcome)
     s = a.settings
-    lines = [f"{label}: {a.measure}, tau² {s.get('method')}, CI {s.get('ci')}, multi-arm rule "
+    name = MEASURE_WORDS.get(a.measure, a.measure)
+    lines = [f"{label}: {name}, tau² {s.get('method')}, CI {s.get('ci')}, multi-arm rule "
              f"{s.get('multiarm')}, time point {s.get('timepoint')}"]
     if a.result is None or a.k == 0:
         lines.append("No trial in this set reports the outcome: nothing to pool.")
         return lines
-    tr = math.exp if a.measure in ("OR", "RR") else (lambda x: x)
     r = a.result
 
-    def scaled(v):
-        return tr(v) if v is not None and math.isfinite(v) else math.nan
+    def scaled(v) -> str:
+        return _num(_scaled(a.measure, v))
 
     pooled = "Estimate" if a.k == 1 else "Pooled"
-    lines.append(f"{pooled} {a.measure} {_fmt(scaled(r.estimate))} (95% CI {_fmt(scaled(r.ci_low))} to "
-                 f"{_fmt(scaled(r.ci_high))}); {a.k} comparison(s), {a.n_trials} trial(s), "
+    lines.append(f"{pooled} {name} {scaled(r.estimate)} (95% CI {scaled(r.ci_low)} to "
+                 f"{scaled(r.ci_high)}); {a.k} comparison(s), {a.n_trials} trial(s), "
                  f"{a.n_participants} participants")
     if a.k > 1:
-        lines.append(f"95% prediction interval {_fmt(scaled(r.pi_low))} to {_fmt(scaled(r.pi_high))}; "
-                     f"tau² = {_fmt(r.tau2, 3)}, I² = {_fmt(r.i2, 0)} %, Q = {_fmt(r.q)} "
-                     f"(p = {_fmt(r.q_pvalue, 3)})")
+        i2 = MISSING if not math.isfinite(r.i2) else f"{r.i2:.0f}"
+        lines.append(f"95% prediction interval {scaled(r.pi_low)} to {scaled(r.pi_high)}; "
+                     f"tau² = {_num(r.tau2)}, I² = {i2} %, Q = {_num(r.q)} "
+                     f"({p_text(r.q_pvalue)})")
     else:
         lines.append("One comparison: the trial's own estimate; no heterogeneity to estimate.")
     if len(a.excluded):
@@ -141,21 +200,65 @@ def pooled_lines(a) -> list[str]:
     return lines
 
 
+def analysable_outcomes(pkg) -> list[str]:
+    """Outcome codes that ``analyse`` accepts: those of :data:`jakmeta.analysis.OUTCOME_LABELS` and
+    every code of ``outcomes.csv`` with a value (not ``not_available``) in a placebo arm and in an
+    active arm."""
+    from jakmeta.analysis import OUTCOME_LABELS
+
+    arms = pkg.arms
+    role = dict(zip(zip(arms["study_id"], arms["arm_id"], strict=True), arms["role"], strict=True))
+    rows = pkg.outcomes.loc[pkg.outcomes["status"] != "not_available", ["outcome", "study_id", "arm_id"]]
+    roles: dict[str, set] = {}
+    for outcome, study_id, arm_id in rows.itertuples(index=False):
+        roles.setdefault(outcome, set()).add(role.get((study_id, arm_id)))
+    both = sorted(code for code, found in roles.items() if {"placebo", "active"} <= found)
+    return list(dict.fromkeys(list(OUTCOME_LABELS) + both))
+
+
+def _check_analyse_args(pkg, args: argparse.Namespace) -> str:
+    """Refuse what ``analyse`` cannot do, listing the valid values; returns the measure to use."""
+    from jakmeta.analysis import DEFAULT_MEASURE
+    from jakmeta.data import is_binary_outcome
+
+    valid = analysable_outcomes(pkg)
+    if args.outcome not in valid:
+        held = set(pkg.outcomes["outcome"])
+        why = (" (data/outcomes.csv has no value for it in both a placebo and an active arm)"
+               if args.outcome in held else "")
+        raise UsageError(f"unknown outcome '{args.outcome}'{why}; valid: " + ", ".join(valid))
+    binary = is_binary_outcome(args.outcome)
+    measures = BINARY_MEASURES if binary else CONTINUOUS_MEASURES
+    measure = args.measure or DEFAULT_MEASURE.get(args.outcome) or measures[1 if binary else 0]
+    if measure not in measures:
+        kind = "counts events/total" if binary else "is a mean (SD, n) per arm"
+        raise UsageError(f"measure {measure} does not fit outcome '{args.outcome}', which {kind}; valid: "
+                         + ", ".join(measures))
+    if args.plot:
+        plot = Path(args.plot)
+        kind = plot.suffix.lower().lstrip(".")
+        if kind not in PLOT_FORMATS:
+            raise UsageError(f"--plot {args.plot}: cannot write a '{plot.suffix or 'file without extension'}' "
+                             "file; valid file types: " + ", ".join(f".{f}" for f in PLOT_FORMATS))
+        if not plot.resolve().parent.is_dir():
+            raise UsageError(f"--plot {args.plot}: the folder {plot.resolve().parent} does not exist")
+    return measure
+
+
 def _cmd_analyse(args: argparse.Namespace) -> int:
     from jakmeta import analysis, plots, report
     from jakmeta.data import load_package
+    from jakmeta.tables import outcome_label
 
     try:
-        if args.outcome not in analysis.OUTCOME_LABELS:
-            raise UsageError(f"unknown outcome '{args.outcome}'; valid: "
-                             + ", ".join(analysis.OUTCOME_LABELS))
         pkg = load_package(args.data)
+        measure = _check_analyse_args(pkg, args)
         studies = analysis.study_set(pkg, args.trials)
         dropped: list[str] = []
         if args.exclude:
             dropped = _resolve_trials(pkg, args.exclude)
             studies = [s for s in studies if s not in dropped]
-        a = analysis.analyse(pkg, args.outcome, measure=args.measure, method=args.method, ci=args.ci,
+        a = analysis.analyse(pkg, args.outcome, measure=measure, method=args.method, ci=args.ci,
                              multiarm=args.multiarm, studies=studies)
     except DataValidationError as err:
         print(f"error: {err}", file=sys.stderr)
@@ -169,18 +272,22 @@ def _cmd_analyse(args: argparse.Namespace) -> int:
           + f": {len(studies)} trials; without data for this outcome: {', '.join(without) or 'none'}")
     if a.k:
         print()
-        table = report.study_table(a)
-        _print_table(table, "markdown", {a.measure: 2, "Weight %": 1})
+        table = report.study_table(a, number=significant)
+        _print_table(table.rename(columns=MEASURE_WORDS), "markdown", {"Weight %": 1})
     if args.plot and not a.k:
         print(f"\nno forest plot written to {args.plot}: no trial to plot")
     elif args.plot:
         import matplotlib
 
         matplotlib.use("Agg")
-        fig = plots.forest_plot(a.table, a.result, a.measure, title=analysis.OUTCOME_LABELS[args.outcome],
+        fig = plots.forest_plot(a.table, a.result, a.measure, title=outcome_label(args.outcome),
                                 rob=pkg.risk_of_bias, outcome=args.outcome)
-        fig.savefig(args.plot, bbox_inches="tight", metadata={"Software": None} if
-                    str(args.plot).endswith(".png") else None)
+        try:
+            fig.savefig(args.plot, bbox_inches="tight", metadata={"Software": None} if
+                        str(args.plot).lower().endswith(".png") else None)
+        except OSError as err:
+            print(f"error: could not write the forest plot {args.plot}: {err}", file=sys.stderr)
+            return 1
         print(f"\nforest plot written to {args.plot}")
     return 0
 
@@ -225,11 +332,12 @@ def main(argv: list[str] | None = None) -> int:
     an.add_argument("--ci", choices=CI_METHODS, default="hksj", help="confidence interval (default hksj)")
     an.add_argument("--multiarm", choices=MULTIARM_RULES, default="combine",
                     help="rule for trials with several active arms (default combine)")
-    an.add_argument("--measure", choices=["OR", "RR", "RD", "PETO", "MD", "SMD"], default=None,
-                    help="effect measure (default: the outcome's, as Liu et al. used)")
+    an.add_argument("--measure", choices=[*BINARY_MEASURES, *CONTINUOUS_MEASURES], default=None,
+                    help="effect measure: OR, RR, RD or PETO for events, MD or SMD for means (default: "
+                         "the outcome's, as Liu et al. used; RR for other adverse events)")
     an.add_argument("--exclude", nargs="+", metavar="TRIAL", default=[],
                     help="leave out these trials (study_id or trial name)")
-    an.add_argument("--plot", metavar="FILE", help="write the forest plot (png, svg or pdf)")
+    an.add_argument("--plot", metavar="FILE", help="write the forest plot (.png, .svg or .pdf)")
     an.add_argument("--data", default=None, help="data package folder (default: data/)")
     an.set_defaults(func=_cmd_analyse)
 
@@ -237,7 +345,13 @@ def main(argv: list[str] | None = None) -> int:
     snap.add_argument("--folder", default=str(release.SUMMARIES), help="where (default results/summaries)")
     snap.set_defaults(func=_cmd_snapshot)
     args = parser.parse_args(argv)
-    return args.func(args)
+    try:
+        return args.func(args)
+    except BrokenPipeError:  # e.g. `python -m jakmeta summary | head`: stop quietly, as other tools do
+        import os
+
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
 
 
 if __name__ == "__main__":

@@ -7,6 +7,20 @@
 
 Heterogeneity: Cochran's Q around the pooled estimate [cochran1954] and the Q-based I²
 [higgins2002]. Results are :class:`jakmeta.engine.PoolResult` objects.
+
+Zero events, as metafor 3.8 (tests/reference/metafor_zero_events.json, computed with ``rma.mh`` and
+``rma.peto``; tests/test_zero_events.py):
+
+- a table with no event (or only events) in both arms adds nothing to the MH OR/RR or the Peto
+  estimate, and nothing to Q (its per-table effect is not estimable); it still counts in the MH RD,
+  whose weight n1·n2/N does not depend on events (Cochrane Handbook 10.4.4.2
+  [cochrane_handbook_ch10]);
+- with one informative table left (or none, for the MH RD) Q, I² and H² are metafor's conventions
+  for "nothing to test": Q = 0 (p = 1), I² = 0 %, H² = 1; the status says so;
+- where metafor returns NA (MH OR with Σad/N = 0 or Σbc/N = 0, MH RR without events in one arm of
+  every table) or stops (Peto with V = 0 in every table), a ValueError says why; so does the MH RD
+  when its variance is 0 (no events, or only events, in every table: metafor returns se = 0, a CI
+  of zero width).
 """
 
 from __future__ import annotations
@@ -35,8 +49,8 @@ def _common_effect_result(
     if q_df > 0:
         q_p = float(stats.chi2.sf(q, q_df))
         i2, h2 = i2_from_q(q, q_df), q / q_df
-    else:
-        q_p = i2 = h2 = float("nan")
+    else:  # one informative table: metafor's rma.mh / rma.peto report Q = 0 (p = 1), I² = 0, H² = 1
+        q, q_df, q_p, i2, h2 = 0.0, 0, 1.0, 0.0, 1.0
     weights = 100 * weights / weights.sum()
     weights.setflags(write=False)
     return PoolResult(
@@ -66,7 +80,8 @@ def _common_effect_result(
         weights=weights,
         measure=measure,
         status="common-effect model: tau2 = 0 by assumption, no prediction interval or se of tau2"
-        + ("" if q_df > 0 else "; a single informative table: Q, I2 and H2 are not defined"),
+        + ("" if q_df > 0 else "; a single informative table (or none): no heterogeneity to test (Q = 0, I2 = 0, "
+           "H2 = 1, metafor's convention)"),
     )
 
 
@@ -79,8 +94,10 @@ def mantel_haenszel(events_t, n_t, events_c, n_c, measure: str = "OR", level: fl
     OR/RR are on the log scale. The MH estimate uses the uncorrected counts (double-zero tables
     contribute nothing); Q = Σ(y_i − β_MH)²/v_i uses per-study effects with add = 0.5 for zero
     cells and double-zero studies dropped, so df = (studies with an estimable effect) − 1.
-    I² = max(0, (Q − df)/Q). Weights (percent) are the MH weights (S, c·n1/N or n1·n2/N).
-    Raises ValueError when the estimate is undefined (e.g. no events in one arm in all tables).
+    I² = max(0, (Q − df)/Q); with df = 0, Q = 0, I² = 0 and H² = 1 (metafor's ``rma.mh``).
+    Weights (percent) are the MH weights (S, c·n1/N or n1·n2/N).
+    Raises ValueError when the estimate is undefined (e.g. no events in one arm in all tables;
+    metafor returns NA) or its variance is 0 (metafor returns se = 0).
     """
     _validate.choice("measure", measure, MH_MEASURES)
     level = _validate.level(level)
@@ -130,7 +147,8 @@ def peto(events_t, n_t, events_c, n_c, level: float = 0.95) -> PoolResult:
     O − E = a − (a+c)·n1/N, V = (a+c)(b+d)·n1·n2/(N²(N−1)). No continuity correction is needed;
     tables with V = 0 (no events or only events) contribute nothing. Heterogeneity:
     Q = Σ(O−E)²/V − (Σ(O−E))²/ΣV over tables with V > 0, df = (their number) − 1;
-    I² = max(0, (Q − df)/Q). Weights (percent) are V/ΣV.
+    I² = max(0, (Q − df)/Q); with df = 0, Q = 0, I² = 0 and H² = 1 (metafor's ``rma.peto``).
+    Weights (percent) are V/ΣV. Raises ValueError when every table has V = 0 (metafor stops).
     """
     level = _validate.level(level)
     a, b, c, d = two_by_two(events_t, n_t, events_c, n_c)

@@ -23,8 +23,8 @@ from jakmeta.tables import marker_legend, source_marker
 PALETTE = {"blue": "#0072B2", "orange": "#E69F00", "green": "#009E73", "vermillion": "#D55E00",
            "sky": "#56B4E9", "purple": "#CC79A7", "yellow": "#F0E442", "black": "#000000",
            "grey": "#7F7F7F"}
-RATIO_MEASURES = {"OR", "RR"}
-MEASURE_NAMES = {"OR": "Odds ratio", "RR": "Risk ratio", "RD": "Risk difference",
+RATIO_MEASURES = {"OR", "RR", "PETO"}
+MEASURE_NAMES = {"OR": "Odds ratio", "RR": "Risk ratio", "PETO": "Peto odds ratio", "RD": "Risk difference",
                  "MD": "Mean difference (SALT points)", "SMD": "Standardised mean difference"}
 
 
@@ -83,9 +83,9 @@ def _fmt(value: float, measure: str) -> str:
 
 
 def _fmt_p(p: float) -> str:
-    if not np.isfinite(p):
-        return "p not estimable"
-    return "p < 0.001" if p < 0.001 else f"p = {p:.3f}" if p < 0.01 else f"p = {p:.2f}"
+    from jakmeta.wording import p_text
+
+    return p_text(p)
 
 
 def _fmt_count(value) -> str:

@@ -105,11 +105,14 @@ def sentence(a: Analysis, outcome_text: str | None = None) -> str:
             f"({rule}{pi}). "
             f"{direction_text(a)} Heterogeneity (REML): τ² = {het['tau2']:.2f}, I² = {het['i2']:.0f} % "
             f"(95% CI {het['i2_ci'][0]:.0f} to {het['i2_ci'][1]:.0f} %), Q = {het['q']:.2f} on "
-            f"{het['q_df']} df (p = {het['q_pvalue']:.2f}).{dropped}")
+            f"{het['q_df']} df ({wording.p_text(het['q_pvalue'])}).{dropped}")
 
 
-def study_table(a: Analysis) -> pd.DataFrame:
-    """The comparisons of an analysis as a reader wants them: data, estimate with 95% CI, weight."""
+def study_table(a: Analysis, number=None) -> pd.DataFrame:
+    """The comparisons of an analysis as a reader wants them: data, estimate with 95% CI, weight.
+    ``number`` formats the CI limits (default: 2 decimals; the command line passes 3 significant
+    figures)."""
+    number = number or (lambda v: f"{v:.2f}")
     columns = ["Trial", "Week", "JAK inhibitor", "Placebo", a.measure, "95% CI", "Weight %", "Values"]
     if a.k == 0:
         return pd.DataFrame(columns=columns)
@@ -125,7 +128,7 @@ def study_table(a: Analysis) -> pd.DataFrame:
             t = f"{r['mean_t']:.1f} ({r['sd_t']:.1f}), n={int(r['n_t'])}"
             c = f"{r['mean_c']:.1f} ({r['sd_c']:.1f}), n={int(r['n_c'])}"
         rows.append({"Trial": r["trial"], "Week": int(r["timepoint_weeks"]), "JAK inhibitor": t, "Placebo": c,
-                     a.measure: tr(r["yi"]), "95% CI": f"{tr(r['yi'] - z * se):.2f} to {tr(r['yi'] + z * se):.2f}",
+                     a.measure: tr(r["yi"]), "95% CI": f"{number(tr(r['yi'] - z * se))} to {number(tr(r['yi'] + z * se))}",
                      "Weight %": float(w), "Values": r["status"]})
     return pd.DataFrame(rows, columns=columns)
 

@@ -107,3 +107,17 @@ def verb(direction_word: str, subject_plural: bool = True) -> str:
     return {"increase": "increased", "reduction": "reduced",
             "little to no difference": "made little to no difference to",
             "no clear difference": "showed no clear difference in"}[direction_word]
+
+
+def p_value(p: float) -> str:
+    """A p-value as the book prints it: "< 0.001" below 0.001, 3 decimals below 0.01, else 2
+    decimals ("0.004", "0.09"), so that no p-value is printed as 0.00; "not estimable" when missing."""
+    if p is None or not math.isfinite(p):
+        return "not estimable"
+    return "< 0.001" if p < 0.001 else f"{p:.3f}" if p < 0.01 else f"{p:.2f}"
+
+
+def p_text(p: float) -> str:
+    """'p < 0.001', 'p = 0.004', 'p = 0.09' (:func:`p_value`) for a sentence; 'p not estimable'."""
+    text = p_value(p)
+    return f"p {text}" if text[0] in "<n" else f"p = {text}"
