@@ -166,6 +166,10 @@ def headline(a: Analysis) -> Headline | None:
                             h.ci_high, h.pi_low, h.pi_high, h.tau)
     if model == "reml-hksj":
         return _from_pool(MODEL_NAMES["reml-hksj"], rule, pool(y, v, method="REML", ci="hksj", level=LEVEL))
+    if model == "random-effects":  # a reviewer's override: the fit of settings' method and ci
+        method, ci = a.settings.get("method", "REML"), a.settings.get("ci", "hksj")
+        return _from_pool(f"Random effects, {method} τ², {ci} interval", rule,
+                          pool(y, v, method=method, ci=ci, level=LEVEL))
     try:
         return _bayes_headline(a, prior_of(a), rule)
     except ValueError as err:  # the engine refuses the input: say so, fall back to REML + HKSJ
