@@ -1,8 +1,8 @@
 """What the outcome chapters print for one analysis: the reporting sentence, the heterogeneity
 figures and the per-trial table.
 
-:func:`sentence` states the headline estimate chosen by the few-studies rule
-(:mod:`jakmeta.fewstudies`), the trials and participants behind it, its direction in words from
+:func:`sentence` states the headline estimate of the protocol's model
+(:mod:`jakmeta.fewstudies`, ``data/analyses.csv``), the trials and participants behind it, its direction in words from
 :mod:`jakmeta.wording`, and the heterogeneity statistics; every number is computed.
 """
 
@@ -16,7 +16,7 @@ from scipy import stats
 
 from jakmeta import wording
 from jakmeta.analysis import OUTCOME_LABELS, Analysis, reporting_scale
-from jakmeta.fewstudies import FEW_STUDIES_THRESHOLD, headline
+from jakmeta.fewstudies import headline
 
 
 def heterogeneity(a: Analysis) -> dict:
@@ -98,12 +98,10 @@ def sentence(a: Analysis, outcome_text: str | None = None) -> str:
     pi = (f"; 95% prediction interval {_num(tr(h.pi_low), a.measure)} to {_num(tr(h.pi_high), a.measure)}"
           if a.k >= 3 and np.isfinite(h.pi_low) else "")
     trials = f"{a.n_trials} trials" + (f" ({a.k} comparisons)" if a.k != a.n_trials else "")
-    model = _in_sentence(h.model)
-    rule = (f"fewer than {FEW_STUDIES_THRESHOLD} trials, so by the few-studies rule the headline is the "
-            f"{model}" if h.rule == "few trials" else model)
+    rule = _in_sentence(h.model)
     return (f"In {trials} ({a.n_participants:,} participants), the pooled estimate was {effect_text(a)} "
             f"({rule}{pi}). "
-            f"{direction_text(a)} Heterogeneity (REML): τ² = {het['tau2']:.2f}, I² = {het['i2']:.0f} % "
+            f"{direction_text(a)} Heterogeneity (REML random effects): τ² = {het['tau2']:.2f}, I² = {het['i2']:.0f} % "
             f"(95% CI {het['i2_ci'][0]:.0f} to {het['i2_ci'][1]:.0f} %), Q = {het['q']:.2f} on "
             f"{het['q_df']} df (p = {het['q_pvalue']:.2f}).{dropped}")
 
