@@ -183,10 +183,10 @@ def _shown(value: float) -> str:
     return f"{value:.{DECIMALS}f}"
 
 
-def _result(row) -> str:
+def _result(row, with_model: bool = False) -> str:
     if row is None or pd.isna(row["estimate"]):
         return "no pooled result"
-    model = f"; {row['model']}" if isinstance(row.get("model"), str) and row.get("model") else ""
+    model = f"; {row['model']}" if with_model and isinstance(row.get("model"), str) and row.get("model") else ""
     return (f"{row['measure']} {_shown(row['estimate'])} ({_shown(row['ci_low'])} to "
             f"{_shown(row['ci_high'])}); k = {int(row['k'])}, n = {int(row['participants'])}{model}")
 
@@ -213,7 +213,7 @@ def changes(old: pd.DataFrame, new: pd.DataFrame) -> pd.DataFrame:
         if moved:
             trials_set = m["trials_set_new"] if isinstance(m.get("trials_set_new"), str) else m.get("trials_set_old")
             rows.append({"row_id": m["row_id"], "outcome": label, "trials_set": trials_set, "moved": ", ".join(moved),
-                         "old": _result(old_row), "new": _result(new_row)})
+                         "old": _result(old_row, "model" in moved), "new": _result(new_row, "model" in moved)})
     return pd.DataFrame(rows, columns=["row_id", "outcome", "trials_set", "moved", "old", "new"])
 
 

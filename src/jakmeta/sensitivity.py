@@ -64,7 +64,16 @@ def nejm_package(pkg: DataPackage) -> DataPackage:
 DATA_DIMENSIONS = ("multiarm", "include_derived", "timepoint", "exclude_caveats", "basis", "outcome")
 
 
-def explore(pkg: DataPackage, outcome: str, grid: dict, studies="all", measure: str | None = None) -> pd.DataFrame:
+def protocol_arms_out(pkg: DataPackage, outcome: str) -> list:
+    """The arms the protocol's class row of ``outcome`` leaves out (dose-ranging arms), else none."""
+    from jakmeta import protocol
+
+    e = protocol.find(pkg, outcome)
+    return list(e.exclude_arms) if e is not None else []
+
+
+def explore(pkg: DataPackage, outcome: str, grid: dict, studies="all", measure: str | None = None,
+            exclude_arms=None) -> pd.DataFrame:
     """Every combination of ``grid`` (keys: :data:`DATA_DIMENSIONS` and ``method``, ``ci``) with its
     result. The comparison table is built once per data setting and pooled under each model.
     ``distinct`` is True for the first row of each set of identical analyses (same comparisons,
@@ -73,6 +82,7 @@ def explore(pkg: DataPackage, outcome: str, grid: dict, studies="all", measure: 
     from jakmeta.pooling import pool
 
     ids = study_set(pkg, studies) if isinstance(studies, str) else studies
+    arms_out = protocol_arms_out(pkg, outcome) if exclude_arms is None else exclude_arms
     packages = {"observed": pkg}
     if "nejm_estimated" in grid.get("basis", ()):
         packages["nejm_estimated"] = nejm_package(pkg)
@@ -85,7 +95,8 @@ def explore(pkg: DataPackage, outcome: str, grid: dict, studies="all", measure: 
         m = measure or DEFAULT_MEASURE[variant]
         table = comparison_table(packages[d.get("basis", "observed")], variant, multiarm=d.get("multiarm", "combine"),
                                  timepoint=d.get("timepoint", "primary"), include_derived=d.get("include_derived", True),
-                                 studies=ids, exclude_caveats=d.get("exclude_caveats", True))
+                                 studies=ids, exclude_caveats=d.get("exclude_caveats", True),
+                                 exclude_arms=arms_out)
         excluded = pd.DataFrame()
         if len(table) and "events_t" in table and m in ("OR", "RR"):
             zero = (table["events_t"] == 0) & (table["events_c"] == 0)
@@ -114,7 +125,8 @@ def explore(pkg: DataPackage, outcome: str, grid: dict, studies="all", measure: 
 
 def sensitivity_grid(pkg: DataPackage, outcome: str, grid: dict | None = None, studies="all",
                      measure: str | None = None) -> pd.DataFrame:
-    """Every combination of :data:`GRID` with its result and whether it is a distinct analysis."""
+    """Every combination of :data:`GRID` with its result and whether it is a distinct analysis (the
+    dose-ranging arms that the protocol's row leaves out stay out)."""
     frame = explore(pkg, outcome, grid or GRID, studies=studies, measure=measure)
     if "include_derived" in frame:
         frame["include_derived"] = frame["include_derived"].map({True: "reported+derived", False: "reported only"})
