@@ -1,4 +1,4 @@
-"""The protocol as data: every pre-specified analysis, read from ``data/analyses.csv``.
+"""The protocol as data: every analysis of the book (dated, fixed before or after its results were seen), read from ``data/analyses.csv``.
 
 Each row of ``analyses.csv`` (codebook: ``data/README.md``, "The protocol") is one analysis with a
 stable ``row_id``: the question (outcome; drug and dose, or the class; population; trial set), the
@@ -282,3 +282,54 @@ def amendments(pkg: DataPackage | None = None) -> pd.DataFrame:
 
     directory = pkg.directory if pkg is not None else default_data_dir()
     return pd.read_csv(Path(directory) / AMENDMENTS_FILE, dtype=str, keep_default_na=False)
+
+
+TRIAL_SETS = {"all": "all placebo-controlled trials", "liu": "Liu et al.'s trials", "update": "trials since Liu et al."}
+MULTIARM = {"combine": "therapeutic arms combined", "highest": "highest dose only", "licensed": "licensed doses only"}
+WHEN = {"before": "before the results were seen", "after": "after the results were seen"}
+
+
+def model_text(e: Entry) -> str:
+    """The headline model of an entry in words."""
+    from jakmeta.fewstudies import MODEL_NAMES, bayes_name
+
+    if e.model == "bayes":
+        return bayes_name(e.tau_prior)
+    return MODEL_NAMES.get(e.model, e.model)
+
+
+def protocol_view(pkg: DataPackage) -> pd.DataFrame:
+    """The protocol as a reader reads it: one row per entry, choices in words (the row id kept as
+    the handle of ``python -m jakmeta analyse --row``)."""
+    arms = pkg.arms.set_index(["study_id", "arm_id"])["label"].to_dict()
+    trials = pkg.studies.set_index("study_id")["trial_name"].to_dict()
+    rows = []
+    for e in entries(pkg):
+        left_out = "; ".join(f"{trials.get(s, s)}: {arms.get((s, a), a)}" for s, a in e.exclude_arms) or "none"
+        dose = "" if e.dose is None else (" (licensed doses)" if e.dose == "licensed" else f" {e.dose}")
+        rows.append({
+            "Row id": e.row_id, "Role": "primary (Summary of Findings)" if e.role == "primary" else "sensitivity",
+            "Question": e.label, "Intervention": f"{e.drug}{dose}" if e.drug else "JAK inhibitors (class, at least two drugs)",
+            "Population": e.population, "Trials": TRIAL_SETS[e.trial_set],
+            "Time point": "each trial's primary time point" if e.timepoint == "primary" else
+            ("each trial's latest" if e.timepoint == "latest" else f"week {e.timepoint}"),
+            "Multi-arm rule": MULTIARM[e.multiarm], "Arms left out": left_out, "Measure": e.measure,
+            "Headline model (k ≥ 2)": model_text(e),
+            "Threshold": f"{e.threshold:g} {'SALT points' if e.measure == 'MD' else 'per 1000'}",
+            "Question since": e.question_fixed, "Entry fixed": e.date_fixed, "Fixed": WHEN[e.fixed]})
+    return pd.DataFrame(rows)
+
+
+def amendments_view(pkg: DataPackage) -> pd.DataFrame:
+    """Every rule, oldest first, with the date it was fixed, the commit, whether the results it
+    affects had been seen, and what replaced it."""
+    table = amendments(pkg).copy()
+    table["date_fixed"] = [_date(v) for v in table["date_fixed"]]
+    first = {r.rule_id: r.rule.split(":")[0] for r in table.itertuples()}
+    replaced = [("current" if r.status == "current" else
+                 "replaced by: " + "; ".join(first.get(x.strip(), x.strip()) for x in r.replaced_by.split(";") if x.strip()))
+                for r in table.itertuples()]
+    out = pd.DataFrame({"Rule": table["rule"], "Governs": table["applies_to"], "Fixed on": table["date_fixed"],
+                        "Commit": [c or "this version" for c in table["commit"]],
+                        "Fixed": table["results_seen"].map(WHEN), "Status": replaced, "Why, and what was seen": table["detail"]})
+    return out.sort_values("Fixed on", kind="stable").reset_index(drop=True)
