@@ -164,3 +164,27 @@ def test_bad_protocol_prior_names_file_line_and_column():
     table.loc[0, "tau_prior"] = "half-normal(lots)"
     with pytest.raises(ValueError, match=r"analyses.csv, line 2, column tau_prior"):
         protocol._entry(table.iloc[0], 2, "analyses.csv")
+
+
+def test_chapter_sentences_show_the_sof_numbers():
+    """The outcome chapters' reporting sentence (sentences.effect_text) shows the SoF row's estimate."""
+    from jakmeta import sentences
+
+    rows = SOF.set_index("row_id")
+    for outcome in sof.OUTCOMES:
+        a = sof.analysis_for(PKG, outcome)
+        if a.k == 0:
+            continue
+        text = sentences.effect_text(a)
+        row = rows.loc[outcome]
+        digits = 2 if row["measure"] != "MD" else 1
+        for value in (row["estimate"], row["ci_low"], row["ci_high"]):
+            assert f"{value:.{digits}f}" in text, (outcome, text)
+
+
+def test_a_single_drug_row_names_the_drug_not_the_class():
+    from jakmeta import sentences
+
+    a = sof.analysis_for(PKG, "salt90")
+    assert len(protocol.drugs_of(a)) == 1
+    assert "JAK inhibitors" not in sentences.direction_text(a)

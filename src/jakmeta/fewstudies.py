@@ -54,7 +54,7 @@ TAU_PRIOR_SCALE = {"OR": 0.5, "RR": 0.5, "MD": 10.0}
 TURNER_PRIORS = {"efficacy": ("log-normal", -2.06 / 2, 1.51 / 2), "harms": ("log-normal", -1.87 / 2, 1.52 / 2)}
 
 #: Model names as the book prints them.
-MODEL_NAMES = {"mh": "Common effect, Mantel-Haenszel (no continuity correction)",
+MODEL_NAMES = {"mh": "Common effect, Mantel-Haenszel without continuity correction",
                "reml-hksj": "Random effects, REML τ², HKSJ interval",
                "reml-mhksj": "Random effects, REML τ², modified HKSJ interval",
                "dl-wald": "Random effects, DerSimonian-Laird τ², Wald interval",

@@ -46,20 +46,29 @@ def effect_text(a: Analysis) -> str:
             f"(95% CI {_num(tr(h.ci_low), a.measure)} to {_num(tr(h.ci_high), a.measure)})")
 
 
+def _who(a: Analysis) -> str:
+    """'JAK inhibitors', or the one drug the analysis rests on."""
+    from jakmeta.protocol import drugs_of
+
+    drugs = drugs_of(a)
+    return drugs[0] if len(drugs) == 1 else "JAK inhibitors"
+
+
 def direction_text(a: Analysis) -> str:
     """Whether the headline CI excludes no effect and, if so, the size in words (:mod:`jakmeta.wording`)."""
     h = headline(a)
+    who = _who(a)
     if a.measure == "MD":  # a negative MD is a larger fall in SALT with the JAK inhibitor
         word = wording.direction(h.ci_low, h.ci_high, 0.0, higher="more", lower="less")
         if word == "no clear difference":
             return "The 95% CI includes no effect."
-        return f"The 95% CI excludes no effect: {word} scalp hair loss with JAK inhibitors."
+        return f"The 95% CI excludes no effect: {word} scalp hair loss with {who}."
     if wording.direction(h.ci_low, h.ci_high, 0.0) == "no clear difference":
         return "The 95% CI includes no effect."
     ratio = math.exp(h.estimate)
     size = wording.times(ratio) + (" as high" if ratio >= 2 else "")
     what = "the odds were" if a.measure == "OR" else "the risk was"
-    return f"The 95% CI excludes no effect: {what} {size} with JAK inhibitors."
+    return f"The 95% CI excludes no effect: {what} {size} with {who}."
 
 
 def _in_sentence(model: str) -> str:
