@@ -301,14 +301,14 @@ def model_text(e: Entry) -> str:
 def protocol_view(pkg: DataPackage) -> pd.DataFrame:
     """The protocol as a reader reads it: one row per entry, choices in words (the row id kept as
     the handle of ``python -m jakmeta analyse --row``)."""
-    arms = pkg.arms.set_index(["study_id", "arm_id"])["label"].to_dict()
+    arms = pkg.arms.set_index(["study_id", "arm_id"])["dose"].astype(str).to_dict()
     trials = pkg.studies.set_index("study_id")["trial_name"].to_dict()
     rows = []
     for e in entries(pkg):
         left_out = "; ".join(f"{trials.get(s, s)}: {arms.get((s, a), a)}" for s, a in e.exclude_arms) or "none"
         dose = "" if e.dose is None else (" (licensed doses)" if e.dose == "licensed" else f" {e.dose}")
         rows.append({
-            "Row id": e.row_id, "Role": "primary (Summary of Findings)" if e.role == "primary" else "sensitivity",
+            "Row id": e.row_id, "Role": "Summary of Findings" if e.role == "primary" else "sensitivity",
             "Question": e.label, "Intervention": f"{e.drug}{dose}" if e.drug else "JAK inhibitors (class, at least two drugs)",
             "Population": e.population, "Trials": TRIAL_SETS[e.trial_set],
             "Time point": "each trial's primary time point" if e.timepoint == "primary" else
@@ -316,8 +316,15 @@ def protocol_view(pkg: DataPackage) -> pd.DataFrame:
             "Multi-arm rule": MULTIARM[e.multiarm], "Arms left out": left_out, "Measure": e.measure,
             "Headline model (k ≥ 2)": model_text(e),
             "Threshold": f"{e.threshold:g} {'SALT points' if e.measure == 'MD' else 'per 1000'}",
-            "Question since": e.question_fixed, "Entry fixed": e.date_fixed, "Fixed": WHEN[e.fixed]})
+            "Question since": e.question_fixed, "Entry fixed": e.date_fixed, "Fixed, relative to its results": e.fixed})
     return pd.DataFrame(rows)
+
+
+def common_columns(view: pd.DataFrame) -> tuple[pd.DataFrame, dict]:
+    """Split a table into the columns that differ between rows and those with one value for every
+    row (returned as a dict), so that a long table shows only what varies."""
+    same = {c: view[c].iloc[0] for c in view.columns if len(view) and view[c].nunique() == 1}
+    return view.drop(columns=list(same)), same
 
 
 def amendments_view(pkg: DataPackage) -> pd.DataFrame:

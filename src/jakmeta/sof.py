@@ -219,7 +219,9 @@ def answer_table(sof: pd.DataFrame) -> pd.DataFrame:
     answer = sof[sof["answer"]] if "answer" in sof else sof[sof["row"].isin(OUTCOMES)]
     main = pd.concat([answer[answer["level"] == "drug"], answer[answer["level"] != "drug"]]) \
         if "level" in answer else answer
-    return pd.DataFrame({
+    absent = main[(main.get("level", "") == "drug") & (main["trials_with_data"] == 0)] if "level" in main else main.iloc[0:0]
+    main = main.drop(index=absent.index)
+    table = pd.DataFrame({
         "Question": main["label"],
         "Rests on (drugs; trials; weeks)": [evidence_text(r) for r in main.to_dict("records")],
         "Trials (participants)": [f"{r.trials} ({r.participants:,})" if r.trials_with_data else "—"
@@ -230,6 +232,17 @@ def answer_table(sof: pd.DataFrame) -> pd.DataFrame:
         "Certainty": [f"{grade.SYMBOLS[c]} {c}" if c in grade.SYMBOLS else c for c in main["certainty"]],
         "In plain words": main["statement"],
     }).replace("", "—")
+    table.attrs["no_data"] = list(absent["intervention"]) if "intervention" in absent else []
+    return table
+
+
+def no_data_sentence(answer: pd.DataFrame) -> str:
+    """The drug rows of the protocol without trials in this version's data (:func:`answer_table`)."""
+    names = answer.attrs.get("no_data", [])
+    if not names:
+        return ""
+    return ("No trial in this version's data yet for: " + ", ".join(names)
+            + " (their rows fill in when the trials enter the data package).")
 
 
 def summary_table(data_dir=None) -> pd.DataFrame:
