@@ -188,3 +188,28 @@ def test_a_single_drug_row_names_the_drug_not_the_class():
     a = sof.analysis_for(PKG, "salt90")
     assert len(protocol.drugs_of(a)) == 1
     assert "JAK inhibitors" not in sentences.direction_text(a)
+
+
+def test_common_week_says_which_trials_drop_out():
+    week = sensitivity.common_week(PKG)
+    assert "week 24" in week["sentence"]
+    for trial in week["dropped"]:
+        assert trial in week["sentence"]
+    both = week["table"].set_index("row_id")
+    assert set(both.loc["salt20_week24", "weeks"].split(", ")) == {"24"}
+
+
+def test_dose_view_marks_the_dose_ranging_arms_and_pools_nothing():
+    view = sensitivity.dose_arms_view(PKG, "salt20")
+    out = view[view["In the class row"].str.startswith("no")]
+    assert len(out) >= 1 and out["Arm"].str.contains("10 mg").all()
+    assert "Pooled" not in " ".join(view["Trial"])
+
+
+def test_sensitivity_rows_run_from_the_command_line(capsys):
+    for e in protocol.entries(PKG, role="sensitivity"):
+        code, out, err = _run(capsys, "analyse", "--row", e.row_id, "--format", "csv")
+        assert code == 0, err
+        row = pd.read_csv(io.StringIO(out)).iloc[0]
+        h = fewstudies.headline(protocol.run(PKG, e))
+        assert row["estimate"] == pytest.approx(round(math.exp(h.estimate), 3))
