@@ -98,10 +98,10 @@ def test_analyse_exclude_multiarm_and_plot(capsys, tmp_path):
     name = pkg.studies.set_index("study_id").loc[dropped, "trial_name"]
     plot = tmp_path / "forest.png"
     code, out, err = _main(capsys, "analyse", "salt20", "--trials", "all", "--exclude", name,
-                           "--multiarm", "split", "--plot", str(plot))
+                           "--multiarm", "highest", "--plot", str(plot))
     assert code == 0, err
     assert f"without {dropped}" in out
-    expected = analysis.analyse(pkg, "salt20", multiarm="split",
+    expected = analysis.analyse(pkg, "salt20", multiarm="highest",
                                 studies=[s for s in analysis.study_set(pkg, "all") if s != dropped])
     assert f"{expected.k} comparison(s)" in out
     assert plot.stat().st_size > 1000 and plot.read_bytes()[:4] == b"\x89PNG"
@@ -249,9 +249,10 @@ def test_snapshot_command_writes_the_current_version(capsys, tmp_path):
     code, out, err = _main(capsys, "snapshot", "--folder", str(tmp_path))
     assert code == 0, err
     stored = pd.read_csv(tmp_path / f"v{jakmeta.__version__}.csv")
-    assert list(stored.columns) == release.SNAPSHOT_COLUMNS
-    assert set(stored["outcome"]) == set(analysis.OUTCOME_LABELS)
-    assert set(stored["trials_set"]) == set(release.SNAPSHOT_SETS)
+    assert list(stored.columns) == release.SNAPSHOT_COLUMNS + release.PROTOCOL_COLUMNS
+    from jakmeta import protocol
+
+    assert list(stored["row_id"]) == [e.row_id for e in protocol.entries()]
 
 
 def test_stored_snapshots_are_readable():

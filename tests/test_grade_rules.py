@@ -53,8 +53,7 @@ def test_compare_widths_and_bad_input():
 
 def test_rule_by_number_of_trials():
     assert fewstudies.rule_for(1) == "single trial"
-    assert fewstudies.rule_for(fewstudies.FEW_STUDIES_THRESHOLD - 1) == "few trials"
-    assert fewstudies.rule_for(fewstudies.FEW_STUDIES_THRESHOLD) == "enough trials"
+    assert fewstudies.rule_for(2) == fewstudies.rule_for(fewstudies.FEW_STUDIES_THRESHOLD) == "pooled"  # no cliff
 
 
 def test_few_trials_headline_is_bayesian_and_beside_mh_and_hksj():
@@ -63,9 +62,9 @@ def test_few_trials_headline_is_bayesian_and_beside_mh_and_hksj():
     h = fewstudies.headline(a)
     assert h.model.startswith("Bayesian")
     table = fewstudies.model_table(a)
-    assert list(table["model"].str.split(",").str[0]) == ["Bayesian random effects", "Common effect",
-                                                          "Random effects"]
-    hksj = table.iloc[2]
+    assert list(table["model"].str.split(",").str[0]) == ["Bayesian random effects", "Random effects",
+                                                          "Random effects", "Random effects", "Common effect"]
+    hksj = table[table["model"] == fewstudies.MODEL_NAMES["reml-hksj"]].iloc[0]
     assert hksj["ci_ratio"] > 100 > table.iloc[0]["ci_ratio"]  # t(1) vs the weakly informative prior
     text = fewstudies.why_they_differ(a)
     assert f"{fewstudies.hksj_quantile(2):.1f}" in text and "1 degree of freedom" in text

@@ -21,8 +21,9 @@ Statistics (the engine)
 - :mod:`jakmeta.simulation`    Monte Carlo coverage of the interval methods
 
 From data to the book's answers
+- :mod:`jakmeta.protocol`      the protocol as data (``data/analyses.csv``): every analysis by ``row_id``
 - :mod:`jakmeta.analysis`      one outcome from the data package to a meta-analysis
-- :mod:`jakmeta.fewstudies`    which estimate is the headline when trials are few
+- :mod:`jakmeta.fewstudies`    which estimate is the headline (one model for every k >= 2)
 - :mod:`jakmeta.grade`         GRADE rules (domains, optimal information size)
 - :mod:`jakmeta.certainty`     GRADE applied to an analysis, with its footnotes
 - :mod:`jakmeta.sof`           the Summary of Findings

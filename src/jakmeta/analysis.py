@@ -22,7 +22,12 @@ shared placebo arm (Cochrane Handbook, section 23.3.4, :cite:`cochrane_handbook_
     are not independent trials, so :attr:`Analysis.n_trials` counts trials, not comparisons.
 
 ``drug`` and ``dose`` in :func:`analyse` restrict the active arms before the rule is applied (for
-the Summary of Findings rows per drug at its licensed dose). ``exclude_caveats`` leaves out rows
+the Summary of Findings rows per drug at its licensed dose; ``dose="licensed"`` keeps the arms
+marked ``arms.csv: licensed = yes``). ``exclude_arms`` leaves out named arms (``(study_id,
+arm_id)`` pairs: the non-therapeutic dose-ranging arms of the protocol, ``data/analyses.csv``)
+before the rule combines the others. :func:`analyse` refuses to pool the ``split`` rule: the dose
+comparisons of one trial share its placebo group and are not independent trials (the per-dose
+view is :func:`dose_arms_table`). ``exclude_caveats`` leaves out rows
 whose recorded caveats keep them out of primary analyses (``analysis_use = sensitivity``,
 :data:`CAVEATS`); ``exclude_caveats=False`` puts them back for sensitivity analyses.
 
@@ -222,7 +227,7 @@ def _status_of(rows: list[dict]) -> str:
 def comparison_table(pkg: DataPackage, outcome: str, *, multiarm: str = "combine",
                      timepoint: str | int | None = "primary", include_derived: bool = True,
                      studies: list[str] | None = None, drug: str | None = None, dose: str | None = None,
-                     exclude_caveats: bool = True) -> pd.DataFrame:
+                     exclude_caveats: bool = True, exclude_arms=()) -> pd.DataFrame:
     """One row per JAK inhibitor vs placebo comparison with data for ``outcome``.
 
     Binary outcomes give ``events_t, n_t, events_c, n_c``; continuous outcomes give
@@ -230,11 +235,13 @@ def comparison_table(pkg: DataPackage, outcome: str, *, multiarm: str = "combine
     the arms merged, the week used and the status of the values (``reported`` or a mix with
     ``derived``). Continuous rows need an SD in every arm; rows without one are left out.
     ``drug``/``dose`` keep only active arms of that drug whose dose starts with ``dose`` (e.g.
-    ``"4 mg"``); trials without such an arm drop out.
+    ``"4 mg"``; ``"licensed"``: the arms marked licensed); trials without such an arm drop out.
+    ``exclude_arms``: ``(study_id, arm_id)`` pairs left out before the multi-arm rule.
     """
     if multiarm not in MULTIARM_RULES:
         raise ValueError(f"unknown multi-arm rule '{multiarm}'; valid: {', '.join(MULTIARM_RULES)}")
     binary = outcome in BINARY_OUTCOMES
+    dropped = {tuple(pair) for pair in exclude_arms or ()}
     data = _usable_rows(pkg, outcome, include_derived, exclude_caveats)
     if not binary:
         data = data[data["sd"].notna() & data["n"].notna()]
@@ -256,9 +263,10 @@ def comparison_table(pkg: DataPackage, outcome: str, *, multiarm: str = "combine
             continue
         rows = [r for r in rows if int(r["timepoint_weeks"]) == week]
         placebo = [r for r in rows if r["role"] == "placebo"]
-        active = sorted((r for r in rows if r["role"] == "active"), key=lambda r: r["dose_rank"])
+        active = sorted((r for r in rows if r["role"] == "active" and (sid, r["arm_id"]) not in dropped),
+                        key=lambda r: r["dose_rank"])
         if drug is not None:
-            active = [r for r in active if r["drug"] == drug and (dose is None or r["dose"].startswith(dose))]
+            active = [r for r in active if r["drug"] == drug and _dose_matches(r, dose)]
         if len(placebo) != 1 or not active:
             continue
         groups = _active_groups(active, multiarm)
@@ -289,6 +297,15 @@ def comparison_table(pkg: DataPackage, outcome: str, *, multiarm: str = "combine
                                      "population", "source_type", "approximate"]
                             + [f"{k}_{g}" for g in "tc" for k in suffix])
     return pd.DataFrame.from_records(records)
+
+
+def _dose_matches(arm: dict, dose: str | None) -> bool:
+    """An arm's dose against a row's dose: any (None), the licensed arms ('licensed'), or a prefix."""
+    if dose is None:
+        return True
+    if dose == "licensed":
+        return arm["licensed"] == "yes"
+    return str(arm["dose"]).startswith(dose)
 
 
 def _active_groups(active: list[dict], rule: str) -> list[list[dict]]:
@@ -333,7 +350,9 @@ def effect_sizes(table: pd.DataFrame, outcome: str, measure: str | None = None) 
 def analyse(pkg: DataPackage, outcome: str, *, measure: str | None = None, method: str = "REML",
             ci: str = "hksj", multiarm: str = "combine", timepoint: str | int | None = "primary",
             include_derived: bool = True, studies: list[str] | str | None = "liu",
-            drug: str | None = None, dose: str | None = None, exclude_caveats: bool = True) -> Analysis:
+            drug: str | None = None, dose: str | None = None, exclude_caveats: bool = True,
+            exclude_arms=(), model: str | None = None, tau_prior: tuple | None = None,
+            row_id: str | None = None) -> Analysis:
     """Meta-analysis of one outcome: comparison table, effect sizes, pooled result.
 
     ``studies`` is a list of trial ids or the name of a set (``liu``, ``update``, ``all``; see
@@ -342,13 +361,23 @@ def analyse(pkg: DataPackage, outcome: str, *, measure: str | None = None, metho
     they are listed in ``Analysis.excluded``. With no comparison the result is ``None``; with one,
     :func:`jakmeta.pooling.pool` returns the single trial's estimate and says that tau² is not
     estimable (no pooling is invented).
+
+    ``model`` and ``tau_prior`` (the protocol's headline model, ``data/analyses.csv``) and ``row_id``
+    are kept in ``settings`` for :func:`jakmeta.fewstudies.headline`; ``result`` is always the
+    random-effects fit of ``method``/``ci`` whose weights and heterogeneity the chapters report.
+    ``multiarm="split"`` is refused: its comparisons share a placebo group and are not independent.
     """
+    if multiarm == "split":
+        raise ValueError("multi-arm rule 'split' is not pooled: the dose arms of one trial share its placebo "
+                         "group, so they are not independent trials (k would count one trial several times). "
+                         "Use combine, highest or licensed; the dose arms one by one are in the sensitivity "
+                         "chapter's dose-by-dose view (jakmeta.analysis.dose_arms_table)")
     measure = measure or DEFAULT_MEASURE[outcome]
     if isinstance(studies, str):
         studies = study_set(pkg, studies)
     table = comparison_table(pkg, outcome, multiarm=multiarm, timepoint=timepoint,
                              include_derived=include_derived, studies=studies, drug=drug, dose=dose,
-                             exclude_caveats=exclude_caveats)
+                             exclude_caveats=exclude_caveats, exclude_arms=exclude_arms)
     excluded = pd.DataFrame()
     if len(table) and outcome in BINARY_OUTCOMES and measure in ("OR", "RR", "PETO"):
         double_zero = (table["events_t"] == 0) & (table["events_c"] == 0)
@@ -358,9 +387,33 @@ def analyse(pkg: DataPackage, outcome: str, *, measure: str | None = None, metho
     result = pool(table["yi"].to_numpy(), table["vi"].to_numpy(), method=method, ci=ci) if len(table) else None
     settings = {"method": method, "ci": ci, "multiarm": multiarm, "timepoint": timepoint,
                 "include_derived": include_derived, "studies": studies, "drug": drug, "dose": dose,
-                "exclude_caveats": exclude_caveats}
+                "exclude_caveats": exclude_caveats, "exclude_arms": list(exclude_arms or ()),
+                "model": model, "tau_prior": tau_prior, "row_id": row_id}
     return Analysis(outcome=outcome, measure=measure, table=table, result=result, settings=settings,
                     excluded=excluded)
+
+
+def dose_arms_table(pkg: DataPackage, outcome: str, *, measure: str | None = None,
+                    timepoint: str | int | None = "primary", studies: list[str] | None = None,
+                    exclude_caveats: bool = True) -> pd.DataFrame:
+    """Every active arm of every trial against that trial's whole placebo group, one row per arm,
+    for a dose-by-dose view (not for pooling: the arms of a trial share its placebo group). Columns
+    of :func:`comparison_table` plus ``arm_id``, ``dose``, ``licensed`` and ``yi, vi``."""
+    measure = measure or DEFAULT_MEASURE[outcome]
+    arms = pkg.arms[pkg.arms["role"] == "active"]
+    if studies is not None:
+        arms = arms[arms["study_id"].isin(studies)]
+    frames = []
+    for arm in arms.itertuples():
+        others = [(arm.study_id, a) for a in pkg.arms.loc[(pkg.arms["study_id"] == arm.study_id)
+                                                        & (pkg.arms["role"] == "active"), "arm_id"] if a != arm.arm_id]
+        t = comparison_table(pkg, outcome, timepoint=timepoint, studies=[arm.study_id],
+                             exclude_caveats=exclude_caveats, exclude_arms=others)
+        if len(t):
+            frames.append(t.assign(arm_id=arm.arm_id, dose=str(arm.dose), licensed=arm.licensed))
+    if not frames:
+        return pd.DataFrame()
+    return effect_sizes(pd.concat(frames, ignore_index=True), outcome, measure)
 
 
 def analysis_row(a: Analysis) -> dict:

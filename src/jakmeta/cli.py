@@ -4,10 +4,16 @@
   when there is one.
 - ``summary [--format csv|markdown]``: the Summary of Findings rows computed from ``data/``.
 - ``reproduce [--format csv|markdown]``: our estimates beside the published ones.
+- ``analyse --row ROW_ID [--format csv|markdown] [options]``: one row of the Summary of Findings
+  exactly as the book shows it (the protocol entry of ``data/analyses.csv``: estimate, interval,
+  model), then the per-trial table; ``--format csv`` gives one row with the columns of ``summary``.
+  Each option overrides one choice of the protocol row: ``--trials``, ``--exclude``, ``--multiarm``,
+  ``--measure``, ``--timepoint``, ``--model``, ``--prior``, and ``--method``/``--ci`` (a frequentist
+  random-effects headline with that τ² estimator and interval).
 - ``analyse OUTCOME [--trials liu|update|all] [--method M] [--ci C] [--multiarm R] [--measure M]
-  [--exclude TRIAL ...] [--plot FILE]``: rerun one analysis with other settings and print the pooled
-  result and the per-trial table (and write the forest plot): a reviewer's way to test a doubt
-  without editing a notebook. Built on :func:`jakmeta.analysis.analyse`.
+  [--exclude TRIAL ...] [--plot FILE]``: an ad hoc random-effects analysis of an outcome with these
+  settings (default: Liu et al.'s trials, REML + HKSJ, all active arms combined); not a Summary of
+  Findings row. Built on :func:`jakmeta.analysis.analyse`.
 - ``snapshot [--folder DIR]``: store this version's pooled results as ``results/summaries/v<version>.csv``
   (read by the "What changed" chapter).
 
@@ -245,12 +251,110 @@ def _check_analyse_args(pkg, args: argparse.Namespace) -> str:
     return measure
 
 
+#: Defaults of the ad hoc ``analyse OUTCOME`` (without ``--row``).
+AD_HOC = {"trials": "liu", "method": "REML", "ci": "hksj", "multiarm": "combine"}
+
+
+def _row_overrides(args: argparse.Namespace, pkg, e) -> tuple[dict, list[str]]:
+    """The protocol choices an ``analyse --row`` command overrides, and the words that say so."""
+    from jakmeta import analysis, protocol
+
+    overrides, said = {}, []
+    if args.trials is not None or args.exclude:
+        studies = analysis.study_set(pkg, args.trials) if args.trials else protocol.trials_for(pkg, e)
+        if args.exclude:
+            dropped = _resolve_trials(pkg, args.exclude)
+            studies = [s for s in studies if s not in dropped]
+            said.append(f"without {', '.join(dropped)}")
+        overrides["studies"] = studies
+        if args.trials:
+            said.append(f"trial set {args.trials}")
+    for name in ("multiarm", "measure", "timepoint"):
+        value = getattr(args, name)
+        if value is not None:
+            overrides[name] = int(value) if name == "timepoint" and str(value).isdigit() else value
+            said.append(f"{name} {value}")
+    if args.method is not None or args.ci is not None:
+        overrides.update(model="random-effects", method=args.method or "REML", ci=args.ci or "hksj")
+        said.append(f"random effects, τ² {args.method or 'REML'}, CI {args.ci or 'hksj'}")
+    if args.model is not None:
+        overrides["model"] = args.model
+        said.append(f"model {args.model}")
+    if args.prior is not None:
+        overrides["tau_prior"] = protocol.parse_prior(args.prior)
+        overrides.setdefault("model", "bayes")
+        said.append(f"prior {args.prior} on tau")
+    return overrides, said
+
+
+def _cmd_analyse_row(args: argparse.Namespace) -> int:
+    from jakmeta import protocol, report, sof
+    from jakmeta.data import load_package
+
+    try:
+        pkg = load_package(args.data)
+        e = protocol.entry(pkg, args.row)
+        if args.outcome not in (None, e.outcome):
+            raise UsageError(f"row '{args.row}' is an analysis of {e.outcome}, not of {args.outcome}")
+        args.outcome = e.outcome
+        _check_analyse_args(pkg, args)  # a measure that does not fit, a plot type it cannot write
+        overrides, said = _row_overrides(args, pkg, e)
+        row = sof.summary_row(pkg, e, **overrides)
+        a = protocol.run(pkg, e, **overrides)
+    except DataValidationError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 1
+    except (UsageError, ValueError, KeyError) as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
+    table = sof.summary_columns(pd.DataFrame([row]))
+    if args.format == "csv":
+        _print_table(table, "csv")
+        return 0
+    r = table.iloc[0]
+    print(f"{r['row_id']}: {row['label']}" + (f" (overridden: {'; '.join(said)})" if said else ""))
+    print(f"Intervention: {r['intervention']}; drugs: {r['drugs'] or MISSING}; trials: {r['trials'] or MISSING}; "
+          f"weeks: {r['weeks'] or MISSING}")
+    if a.k == 0:
+        print(row["statement"])
+        return 0
+    print(f"{r['measure']} {_cell(r['estimate'])} ({sof._interval(r)} {_cell(r['ci_low'])} to {_cell(r['ci_high'])}); "
+          f"model: {r['model']}; k = {r['k']}, {r['participants']} participants; certainty: {r['certainty']}")
+    if a.k > 1 and math.isfinite(r["pi_low"]):
+        print(f"95% prediction interval {_cell(r['pi_low'])} to {_cell(r['pi_high'])}")
+    print()
+    _print_table(report.study_table(a), "markdown", {a.measure: 2, "Weight %": 1})
+    if args.plot:
+        print("\n" + _write_plot(args.plot, pkg, a, row["label"]))
+    return 0
+
+
+def _write_plot(path: str, pkg, a, title: str) -> str:
+    import matplotlib
+
+    from jakmeta import plots
+
+    matplotlib.use("Agg")
+    fig = plots.headline_forest_plot(a, title=title, rob=pkg.risk_of_bias)
+    fig.savefig(path, bbox_inches="tight", metadata={"Software": None} if str(path).endswith(".png") else None)
+    return f"forest plot written to {path}"
+
+
 def _cmd_analyse(args: argparse.Namespace) -> int:
     from jakmeta import analysis, plots, report
     from jakmeta.data import load_package
     from jakmeta.tables import outcome_label
 
+    if args.row:
+        return _cmd_analyse_row(args)
+    for name, value in AD_HOC.items():
+        if getattr(args, name) is None:
+            setattr(args, name, value)
     try:
+        if args.outcome is None:
+            raise UsageError("name an outcome (e.g. salt20) or a Summary of Findings row with --row ROW_ID")
+        if args.model is not None or args.prior is not None or args.timepoint is not None:
+            raise UsageError("--model, --prior and --timepoint override a protocol row: use them with --row ROW_ID")
         pkg = load_package(args.data)
         measure = _check_analyse_args(pkg, args)
         studies = analysis.study_set(pkg, args.trials)
@@ -270,6 +374,7 @@ def _cmd_analyse(args: argparse.Namespace) -> int:
     without = [s for s in studies if s not in a.trial_ids]
     print(f"Trial set '{args.trials}'" + (f" without {', '.join(dropped)}" if args.exclude else "")
           + f": {len(studies)} trials; without data for this outcome: {', '.join(without) or 'none'}")
+    print("An ad hoc analysis, not a Summary of Findings row: `analyse --row ROW_ID` reproduces those.")
     if a.k:
         print()
         table = report.study_table(a, number=significant)
@@ -325,16 +430,29 @@ def main(argv: list[str] | None = None) -> int:
                         description="Rerun one meta-analysis and print the pooled result and the "
                                     "per-trial table. Example: python -m jakmeta analyse salt20 "
                                     "--trials all --method DL --ci z --exclude brave_aa2 --plot f.png")
-    an.add_argument("outcome", help="outcome code, e.g. salt20 (an unknown code lists the valid ones)")
-    an.add_argument("--trials", choices=["liu", "update", "all"], default="liu",
-                    help="trial set: Liu et al.'s 7 trials, those published since, or all (default liu)")
-    an.add_argument("--method", choices=METHODS, default="REML", help="tau² estimator (default REML)")
-    an.add_argument("--ci", choices=CI_METHODS, default="hksj", help="confidence interval (default hksj)")
-    an.add_argument("--multiarm", choices=MULTIARM_RULES, default="combine",
-                    help="rule for trials with several active arms (default combine)")
+    an.add_argument("outcome", nargs="?", default=None,
+                    help="outcome code, e.g. salt20 (an unknown code lists the valid ones); not needed with --row")
+    an.add_argument("--row", metavar="ROW_ID", default=None,
+                    help="a Summary of Findings row of data/analyses.csv, e.g. salt20_baricitinib_4mg: "
+                         "prints exactly the book's estimate, interval and model; other options override one choice")
+    an.add_argument("--format", choices=["csv", "markdown"], default="markdown",
+                    help="with --row: csv gives one row with the columns of 'summary --format csv'")
+    an.add_argument("--trials", choices=["liu", "update", "all"], default=None,
+                    help="trial set: Liu et al.'s 7 trials, those published since, or all (default liu; "
+                         "with --row: the row's)")
+    an.add_argument("--method", choices=METHODS, default=None, help="tau² estimator (default REML)")
+    an.add_argument("--ci", choices=CI_METHODS, default=None, help="confidence interval (default hksj)")
+    an.add_argument("--multiarm", choices=[r for r in MULTIARM_RULES if r != "split"] + ["split"], default=None,
+                    help="rule for trials with several active arms (default combine; 'split' is refused: "
+                         "dose arms sharing a placebo group are not independent trials)")
+    an.add_argument("--timepoint", default=None, help="with --row: 'primary', 'latest' or a week, e.g. 24")
+    an.add_argument("--model", choices=["bayes", "mh", "reml-hksj"], default=None,
+                    help="with --row: the headline model (Bayesian, Mantel-Haenszel, REML + HKSJ)")
+    an.add_argument("--prior", default=None,
+                    help="with --row: prior on tau, e.g. 'half-cauchy(1)' or 'log-normal(-1.03, 0.755)'")
     an.add_argument("--measure", choices=[*BINARY_MEASURES, *CONTINUOUS_MEASURES], default=None,
                     help="effect measure: OR, RR, RD or PETO for events, MD or SMD for means (default: "
-                         "the outcome's, as Liu et al. used; RR for other adverse events)")
+                         "the outcome's, as Liu et al. used; RR for other adverse events; with --row: the row's)")
     an.add_argument("--exclude", nargs="+", metavar="TRIAL", default=[],
                     help="leave out these trials (study_id or trial name)")
     an.add_argument("--plot", metavar="FILE", help="write the forest plot (.png, .svg or .pdf)")

@@ -180,7 +180,7 @@ def forest_plot(table: pd.DataFrame, result, measure: str, *, title: str = "",
                 level: float = 0.95, higher_is_better: bool | None = None,
                 rob: pd.DataFrame | None = None, outcome: str | None = None,
                 arm_names: tuple[str, str] = ("JAK inhibitor", "Placebo"),
-                show_arms: bool = True) -> Figure:
+                show_arms: bool = True, models: list | None = None, model_text: str | None = None) -> Figure:
     """Forest plot laid out as Cochrane's RevMan and robvis do: per trial, the arm data (events and
     total, or mean, SD and N, per arm), the weight, the estimate and CI as text, the estimate as a
     box (area ~ weight) with its CI, and, when ``rob`` is given, the RoB 2 judgements per domain
@@ -198,6 +198,10 @@ def forest_plot(table: pd.DataFrame, result, measure: str, *, title: str = "",
     marker after its name (≈, †, ‡; :func:`jakmeta.tables.source_marker`), explained under the plot.
     ``higher_is_better`` places the "favours" labels; by default it follows ``outcome``: False for
     harms (``ae_*``) and the SALT change (a lower SALT score is less hair loss), else True.
+    ``models`` adds labelled rows under the prediction interval, one per other model
+    ``(name, estimate, ci_low, ci_high)`` on the analysis scale (hollow diamonds), and
+    ``model_text`` replaces the "Model:" note (:func:`headline_forest_plot` uses both so that the
+    diamond is the book's headline estimate).
     Layout follows RevMan 5 and robvis :cite:`mcguinness2021robvis`.
     """
     use_book_style()
@@ -232,6 +236,7 @@ def forest_plot(table: pd.DataFrame, result, measure: str, *, title: str = "",
     texts = [f"{_fmt(y, measure)} [{_fmt(a, measure)}, {_fmt(b, measure)}]" for y, a, b in zip(yi, lo, hi, strict=True)]
     if show_pool:
         texts.append(f"{_fmt(result.estimate, measure)} [{_fmt(result.ci_low, measure)}, {_fmt(result.ci_high, measure)}]")
+        texts += [f"{_fmt(m[1], measure)} [{_fmt(m[2], measure)}, {_fmt(m[3], measure)}]" for m in (models or [])]
     estimate_w = max(1.45, 0.078 * max(len(t) for t in texts) + 0.1) if texts else 1.45
     cols += [("weight", 0.68, "right"), ("estimate", estimate_w, "right"), ("gap", 0.15, "left"),
              ("plot", plot_w, "center"), ("gap2", 0.1, "left")]
@@ -250,7 +255,8 @@ def forest_plot(table: pd.DataFrame, result, measure: str, *, title: str = "",
     trial_rows = [header_rows + i for i in range(k)]
     pooled_row = header_rows + k + 0.4 if show_pool else None
     pi_row = pooled_row + 1 if show_pool else None
-    last_row = pi_row if show_pool else header_rows + k - 1
+    models = list(models or []) if show_pool else []
+    last_row = (pi_row + len(models)) if show_pool else header_rows + k - 1
     row_h = 0.3
     markers = _source_markers(table)
     names = ["\n".join(textwrap.wrap(f"{n} {m}".rstrip(), 29, break_long_words=True)[:2])
@@ -268,7 +274,7 @@ def forest_plot(table: pd.DataFrame, result, measure: str, *, title: str = "",
     if show_pool:
         method = METHOD_NAMES.get(result.method, result.method)
         ci_name = CI_NAMES.get(str(result.ci).lower(), str(result.ci))
-        het_lines.append(f"Model: {method}; {int(round(level * 100))}% CI by {ci_name}.")
+        het_lines.append(model_text or f"Model: {method}; {int(round(level * 100))}% CI by {ci_name}.")
         nan = float("nan")
         tau2_value, q, i2 = (float(getattr(result, name, nan)) for name in ("tau2", "q", "i2"))
         tau2 = (f"τ² = {tau2_value:.2f}" if getattr(result, "tau2_estimable", True) and np.isfinite(tau2_value)
@@ -364,6 +370,7 @@ def forest_plot(table: pd.DataFrame, result, measure: str, *, title: str = "",
         ends += [[tr(result.ci_low), tr(result.ci_high)]]
         if pi_ok:
             ends += [[tr(result.pi_low), tr(result.pi_high)]]
+        ends += [[tr(m[2]), tr(m[3])] for m in models]
     values = np.concatenate([np.asarray(e, float).ravel() for e in ends])
     values = values[np.isfinite(values)]
     xmin, xmax = float(values.min()), float(values.max())
@@ -393,7 +400,7 @@ def forest_plot(table: pd.DataFrame, result, measure: str, *, title: str = "",
     for y, a, b in zip(ys, tr(lo), tr(hi), strict=True):
         clipped_line(y, a, b, color=PALETTE["black"], lw=1.1)
     ax.scatter(np.clip(tr(yi), xmin, xmax), ys, s=sizes, marker="s", color=PALETTE["blue"], zorder=3)
-    null_bottom = (pi_row + 0.5) if show_pool else (ys.max() + 0.5)
+    null_bottom = (pi_row + len(models) + 0.5) if show_pool else (ys.max() + 0.5)
     ax.vlines(null, h2 + 0.5, null_bottom, color=PALETTE["grey"], lw=0.9, zorder=1)
 
     # ---- pooled diamond, prediction interval row, heterogeneity
@@ -425,6 +432,13 @@ def forest_plot(table: pd.DataFrame, result, measure: str, *, title: str = "",
                     ax.vlines(end, pi_row - 0.18, pi_row + 0.18, color=PALETTE["vermillion"], lw=1.5)
         else:
             cell("estimate", pi_row, "not estimated (k < 3)", size=8, color=PALETTE["grey"])
+        for j, (name, m_est, m_low, m_high) in enumerate(models):
+            y = pi_row + 1 + j
+            cell("name", y, short_model_name(str(name)), size=8, color="#404040")
+            cell("estimate", y, f"{_fmt(m_est, measure)} [{_fmt(m_low, measure)}, {_fmt(m_high, measure)}]",
+                 size=8, color="#404040")
+            ax.fill([max(tr(m_low), xmin), tr(m_est), min(tr(m_high), xmax), tr(m_est)],
+                    [y, y - 0.22, y, y + 0.22], facecolor="none", edgecolor=PALETTE["grey"], lw=1.0, zorder=3)
 
     # ---- axes, favours labels, texts below
     ax.set_yticks([])
@@ -446,6 +460,44 @@ def forest_plot(table: pd.DataFrame, result, measure: str, *, title: str = "",
         ax.annotate(title, (0.1 / width, 1 - 0.22 / height), xycoords="figure fraction", ha="left",
                     va="center", fontsize=11, weight="bold", annotation_clip=False)
     fig.alt_text = forest_alt_text(table, result, measure, title=title, level=level)
+    return fig
+
+
+def short_model_name(name: str) -> str:
+    """A model name short enough for a forest plot row: 'REML, HKSJ', 'Mantel-Haenszel', ..."""
+    table = (("modified HKSJ", "REML, modified HKSJ"), ("HKSJ", "REML, HKSJ"), ("DerSimonian", "DerSimonian-Laird, Wald"),
+             ("Mantel-Haenszel", "Mantel-Haenszel"), ("inverse variance", "Common effect (IV)"))
+    for key, short in table:
+        if key in name:
+            return short
+    if name.startswith("Bayesian"):
+        prior = name.split(", ", 1)[1].split(" prior")[0] if ", " in name else ""
+        return f"Bayesian, {prior}" + (" (0.5 corr.)" if "correction" in name else "")
+    return textwrap.shorten(name, 34, placeholder="…")
+
+
+def headline_forest_plot(a, *, title: str = "", rob: pd.DataFrame | None = None, level: float = 0.95) -> Figure:
+    """The forest plot of an analysis whose diamond is the book's headline estimate
+    (:func:`jakmeta.fewstudies.headline`, the protocol's model) and whose extra rows are the
+    sensitivity models of :func:`jakmeta.fewstudies.model_fits`; weights and heterogeneity are those
+    of the REML fit (``a.result``)."""
+    from types import SimpleNamespace
+
+    from jakmeta import fewstudies
+
+    h = fewstudies.headline(a)
+    r = a.result
+    if h is None or a.k < 2:
+        return forest_plot(a.table, r, a.measure, title=title, rob=rob, outcome=a.outcome, level=level)
+    shown = SimpleNamespace(estimate=h.estimate, ci_low=h.ci_low, ci_high=h.ci_high, pi_low=h.pi_low,
+                            pi_high=h.pi_high, weights=r.weights, tau2=r.tau2, q=r.q, q_df=r.q_df,
+                            q_pvalue=r.q_pvalue, i2=r.i2, method=h.model, ci="", df=float("nan"),
+                            statistic=float("nan"), pvalue=float("nan"), tau2_estimable=True)
+    others = fewstudies.model_fits(a)[1:]
+    text = (f"Diamond: {h.model} (the book's headline). Weights: random effects, REML τ². "
+            "Hollow diamonds: the other models, for comparison.")
+    fig = forest_plot(a.table, shown, a.measure, title=title, rob=rob, outcome=a.outcome, level=level,
+                      models=others, model_text=text)
     return fig
 
 

@@ -5,10 +5,13 @@
 - :func:`data_last_searched` is the latest ``date`` in ``data/searches.csv`` (the search log), read
   from the data, never typed; :func:`build_date` is the date of ``SOURCE_DATE_EPOCH`` (the Makefile
   sets it to the time of the last commit, so that two builds of one commit are identical).
-- :func:`snapshot` is the table of pooled results of one version (every outcome, for Liu et al.'s
-  trials and for all trials, with the primary settings); ``python -m jakmeta snapshot`` stores it as
-  ``results/summaries/v<version>.csv``, and :func:`changes` lists what moved between two stored
-  snapshots: the living review's change log (``chapters/changes.ipynb``).
+- :func:`snapshot` is the table of headline results of one version, one row per ``row_id`` of the
+  protocol (``data/analyses.csv``), with the model that produced it; ``python -m jakmeta snapshot``
+  stores it as ``results/summaries/v<version>.csv``, and :func:`changes` lists what moved between
+  two stored snapshots, by ``row_id``: the living review's change log (``chapters/changes.ipynb``).
+  Snapshots stored before the protocol (versions 0.1.0 and 0.2.0: REML + HKSJ for every outcome,
+  Liu et al.'s trials and all trials) get the row ids ``<outcome>`` (all trials) and
+  ``<outcome>_liu`` (:func:`read_snapshots`).
 - :func:`setup` makes this module a Sphinx extension (``_config.yml: sphinx.extra_extensions``): it
   puts the version and the dates in every page's footer and in MyST substitutions, and copies the
   data package (and a zip of it) and ``CITATION.cff`` into the website.
@@ -38,6 +41,10 @@ SNAPSHOT_SETS = ("liu", "all")
 SNAPSHOT_COLUMNS = ["version", "outcome", "label", "trials_set", "measure", "method", "ci", "k",
                     "trials", "participants", "estimate", "ci_low", "ci_high", "pi_low", "pi_high",
                     "tau2", "i2"]
+#: Columns added by the protocol (snapshots from version 0.3.0 on); older ones get them filled in.
+PROTOCOL_COLUMNS = ["row_id", "model"]
+#: The model of every result in the snapshots stored before the protocol.
+OLD_MODEL = "Random effects, REML τ², HKSJ interval"
 #: Results are compared at the precision the book prints them (2 decimals; ratios on their scale).
 DECIMALS = 2
 
@@ -111,20 +118,30 @@ def _row(a, outcome: str, label: str, trials_set: str) -> dict:
 
 
 def snapshot(pkg=None, ver: str | None = None) -> pd.DataFrame:
-    """Pooled result of every outcome (``analysis.OUTCOME_LABELS``) for each trial set in
-    :data:`SNAPSHOT_SETS`, with the primary settings of :func:`jakmeta.analysis.analyse`."""
-    from jakmeta import analysis
+    """Headline result of every protocol row (``data/analyses.csv``, primary and sensitivity), the
+    same number the Summary of Findings and ``analyse --row`` show."""
+    from jakmeta import fewstudies, protocol
     from jakmeta.data import load_package
 
     pkg = pkg if pkg is not None else load_package()
     rows = []
-    for outcome, label in analysis.OUTCOME_LABELS.items():
-        for trials_set in SNAPSHOT_SETS:
-            a = analysis.analyse(pkg, outcome, studies=trials_set)
-            rows.append(_row(a, outcome, label, trials_set))
+    for e in protocol.entries(pkg):
+        a = protocol.run(pkg, e)
+        row = _row(a, e.outcome, e.label, e.trial_set)
+        h = fewstudies.headline(a)
+        tr = math.exp if a.measure in ("OR", "RR") else (lambda x: x)
+
+        def scaled(v, tr=tr):
+            return tr(v) if v is not None and math.isfinite(v) else math.nan
+
+        if h is not None:
+            row.update(estimate=scaled(h.estimate), ci_low=scaled(h.ci_low), ci_high=scaled(h.ci_high),
+                       pi_low=scaled(h.pi_low), pi_high=scaled(h.pi_high))
+        row.update(row_id=e.row_id, model=h.model if h is not None else "")
+        rows.append(row)
     frame = pd.DataFrame(rows)
     frame.insert(0, "version", ver or version())
-    return frame[SNAPSHOT_COLUMNS]
+    return frame[SNAPSHOT_COLUMNS + PROTOCOL_COLUMNS]
 
 
 def write_snapshot(frame: pd.DataFrame, folder: str | os.PathLike = SUMMARIES) -> Path:
@@ -149,6 +166,9 @@ def read_snapshots(folder: str | os.PathLike = SUMMARIES) -> dict[str, pd.DataFr
         if missing:
             raise ValueError(f"{path}: missing column(s) {', '.join(missing)}; "
                              f"a snapshot has {', '.join(SNAPSHOT_COLUMNS)}")
+        if "row_id" not in frame.columns:  # stored before the protocol: REML + HKSJ by outcome and trial set
+            frame = frame.assign(row_id=[o if t == "all" else f"{o}_{t}" for o, t in
+                                         zip(frame["outcome"], frame["trials_set"], strict=True)], model=OLD_MODEL)
         found[path.stem[1:]] = frame
     return dict(sorted(found.items(), key=lambda item: _version_key(item[0])))
 
@@ -163,11 +183,12 @@ def _shown(value: float) -> str:
     return f"{value:.{DECIMALS}f}"
 
 
-def _result(row) -> str:
+def _result(row, with_model: bool = False) -> str:
     if row is None or pd.isna(row["estimate"]):
         return "no pooled result"
+    model = f"; {row['model']}" if with_model and isinstance(row.get("model"), str) and row.get("model") else ""
     return (f"{row['measure']} {_shown(row['estimate'])} ({_shown(row['ci_low'])} to "
-            f"{_shown(row['ci_high'])}); k = {int(row['k'])}, n = {int(row['participants'])}")
+            f"{_shown(row['ci_high'])}); k = {int(row['k'])}, n = {int(row['participants'])}{model}")
 
 
 def changes(old: pd.DataFrame, new: pd.DataFrame) -> pd.DataFrame:
@@ -177,7 +198,11 @@ def changes(old: pd.DataFrame, new: pd.DataFrame) -> pd.DataFrame:
 
     One row per moved result: outcome, trial set, what moved (comparisons, trials, participants,
     estimate, 95% CI), the old and the new result (estimate, CI, k comparisons, n participants)."""
-    key = ["outcome", "trials_set"]
+    key = ["row_id"]
+    for frame in (old, new):
+        if "row_id" not in frame.columns:
+            frame["row_id"] = [o if t == "all" else f"{o}_{t}" for o, t in zip(frame["outcome"], frame["trials_set"], strict=True)]
+            frame["model"] = OLD_MODEL
     merged = old.merge(new, on=key, how="outer", suffixes=("_old", "_new"), indicator=True)
     rows = []
     for _, m in merged.iterrows():
@@ -186,21 +211,30 @@ def changes(old: pd.DataFrame, new: pd.DataFrame) -> pd.DataFrame:
         new_row = _side(m, "_new") if m["_merge"] != "left_only" else None
         moved = _what_moved(old_row, new_row)
         if moved:
-            rows.append({"outcome": label, "trials_set": m["trials_set"], "moved": ", ".join(moved),
-                         "old": _result(old_row), "new": _result(new_row)})
-    return pd.DataFrame(rows, columns=["outcome", "trials_set", "moved", "old", "new"])
+            trials_set = m["trials_set_new"] if isinstance(m.get("trials_set_new"), str) else m.get("trials_set_old")
+            rows.append({"row_id": m["row_id"], "outcome": label, "trials_set": trials_set, "moved": ", ".join(moved),
+                         "old": _result(old_row, "model" in moved), "new": _result(new_row, "model" in moved)})
+    return pd.DataFrame(rows, columns=["row_id", "outcome", "trials_set", "moved", "old", "new"])
 
 
 def _side(m: pd.Series, suffix: str) -> dict:
-    return {c: m.get(c + suffix, m.get(c)) for c in SNAPSHOT_COLUMNS if c not in ("outcome", "trials_set")}
+    return {c: m.get(c + suffix, m.get(c)) for c in SNAPSHOT_COLUMNS + ["model"] if c not in ("outcome",)}
 
 
 def _what_moved(old: dict | None, new: dict | None) -> list[str]:
-    if old is None or pd.isna(old.get("estimate")) and not pd.isna(new.get("estimate")):
+    if old is None:  # a new row without a result yet is not a change of results
+        return [] if new is None or pd.isna(new.get("estimate")) else ["new result"]
+    if new is None:
+        return [] if pd.isna(old.get("estimate")) else ["no longer a protocol row"]
+    if pd.isna(old.get("estimate")) and not pd.isna(new.get("estimate")):
         return ["new result"]
-    if new is None or pd.isna(new.get("estimate")) and not pd.isna(old.get("estimate")):
+    if pd.isna(new.get("estimate")) and not pd.isna(old.get("estimate")):
         return ["no longer pooled"]
+    if pd.isna(new.get("estimate")) and pd.isna(old.get("estimate")):
+        return []
     moved = ["measure"] if str(old["measure"]) != str(new["measure"]) else []
+    if str(old.get("model", "")) != str(new.get("model", "")):
+        moved.append("model")
     for name, text in (("k", "comparisons"), ("trials", "trials"), ("participants", "participants")):
         if float(old[name]) != float(new[name]):  # 4 and 4.0 (an outer merge makes floats) are equal
             moved.append(text)

@@ -64,7 +64,16 @@ def nejm_package(pkg: DataPackage) -> DataPackage:
 DATA_DIMENSIONS = ("multiarm", "include_derived", "timepoint", "exclude_caveats", "basis", "outcome")
 
 
-def explore(pkg: DataPackage, outcome: str, grid: dict, studies="all", measure: str | None = None) -> pd.DataFrame:
+def protocol_arms_out(pkg: DataPackage, outcome: str) -> list:
+    """The arms the protocol's class row of ``outcome`` leaves out (dose-ranging arms), else none."""
+    from jakmeta import protocol
+
+    e = protocol.find(pkg, outcome)
+    return list(e.exclude_arms) if e is not None else []
+
+
+def explore(pkg: DataPackage, outcome: str, grid: dict, studies="all", measure: str | None = None,
+            exclude_arms=None) -> pd.DataFrame:
     """Every combination of ``grid`` (keys: :data:`DATA_DIMENSIONS` and ``method``, ``ci``) with its
     result. The comparison table is built once per data setting and pooled under each model.
     ``distinct`` is True for the first row of each set of identical analyses (same comparisons,
@@ -73,6 +82,7 @@ def explore(pkg: DataPackage, outcome: str, grid: dict, studies="all", measure: 
     from jakmeta.pooling import pool
 
     ids = study_set(pkg, studies) if isinstance(studies, str) else studies
+    arms_out = protocol_arms_out(pkg, outcome) if exclude_arms is None else exclude_arms
     packages = {"observed": pkg}
     if "nejm_estimated" in grid.get("basis", ()):
         packages["nejm_estimated"] = nejm_package(pkg)
@@ -85,7 +95,8 @@ def explore(pkg: DataPackage, outcome: str, grid: dict, studies="all", measure: 
         m = measure or DEFAULT_MEASURE[variant]
         table = comparison_table(packages[d.get("basis", "observed")], variant, multiarm=d.get("multiarm", "combine"),
                                  timepoint=d.get("timepoint", "primary"), include_derived=d.get("include_derived", True),
-                                 studies=ids, exclude_caveats=d.get("exclude_caveats", True))
+                                 studies=ids, exclude_caveats=d.get("exclude_caveats", True),
+                                 exclude_arms=arms_out)
         excluded = pd.DataFrame()
         if len(table) and "events_t" in table and m in ("OR", "RR"):
             zero = (table["events_t"] == 0) & (table["events_c"] == 0)
@@ -114,7 +125,8 @@ def explore(pkg: DataPackage, outcome: str, grid: dict, studies="all", measure: 
 
 def sensitivity_grid(pkg: DataPackage, outcome: str, grid: dict | None = None, studies="all",
                      measure: str | None = None) -> pd.DataFrame:
-    """Every combination of :data:`GRID` with its result and whether it is a distinct analysis."""
+    """Every combination of :data:`GRID` with its result and whether it is a distinct analysis (the
+    dose-ranging arms that the protocol's row leaves out stay out)."""
     frame = explore(pkg, outcome, grid or GRID, studies=studies, measure=measure)
     if "include_derived" in frame:
         frame["include_derived"] = frame["include_derived"].map({True: "reported+derived", False: "reported only"})
@@ -189,3 +201,123 @@ def grid_summary(grid: pd.DataFrame) -> dict:
             "estimate_min": d["estimate"].min(), "estimate_max": d["estimate"].max(),
             "ci_low_min": d["ci_low"].min(), "ci_high_max": d["ci_high"].max(),
             "share_excluding_null": float((d["ci_low"] > 1).mean()) if len(d) else np.nan}
+
+
+# ------------------------------------------------------------------- protocol-based sensitivity
+
+#: Priors on τ of the prior-sensitivity analysis (at least three per row, the primary one first):
+#: half-normal and half-Cauchy with the primary scale and twice it (Röver et al. 2021), and for
+#: ratio measures Turner et al.'s (2015) predictive log-normal prior for the outcome type.
+def priors_for(measure: str, outcome: str) -> list[tuple]:
+    """The priors on τ compared for a row with ``measure`` and ``outcome`` (primary first)."""
+    from jakmeta.fewstudies import TAU_PRIOR_SCALE, TURNER_PRIORS
+
+    scale = TAU_PRIOR_SCALE[measure]
+    priors = [("half-normal", scale), ("half-normal", 2 * scale), ("half-cauchy", scale), ("half-cauchy", 2 * scale)]
+    if measure in ("OR", "RR"):
+        priors.append(TURNER_PRIORS["harms" if outcome.startswith("ae_") else "efficacy"])
+    return priors
+
+
+def prior_sensitivity(pkg: DataPackage, entries=None) -> pd.DataFrame:
+    """For every protocol row with at least two trials: the headline, then the Bayesian model under
+    each prior of :func:`priors_for`, with the estimate, 95% interval, the direction word of the
+    Summary of Findings (against the row's threshold) and the GRADE certainty; ``changes`` says
+    whether the conclusion (direction word) or the certainty differs from the headline's."""
+    from jakmeta import certainty, fewstudies, protocol, sof
+
+    judgements = certainty.recorded_judgements(pkg)
+    rows = []
+    for e in entries if entries is not None else protocol.entries(pkg, role="primary"):
+        a = protocol.run(pkg, e)
+        if a.k < 2:
+            continue
+        base = certainty.assess(pkg, a, judgements)
+        base_word, tr = sof.direction(base), reporting_scale(a.measure)
+        variants = [("headline", a)] + [
+            (fewstudies.prior_name(p), dataclasses.replace(a, settings={**a.settings, "model": "bayes", "tau_prior": p}))
+            for p in priors_for(a.measure, a.outcome)
+            if not (e.model == "bayes" and tuple(p) == tuple(e.tau_prior or ()))]
+        for name, variant in variants:
+            f = base if name == "headline" else certainty.assess(pkg, variant, judgements)
+            word = sof.direction(f)
+            changes = [w for w, same in (("conclusion", word == base_word), ("certainty", f.certainty == base.certainty))
+                       if not same]
+            rows.append({"row_id": e.row_id, "label": e.label, "prior": name, "model": f.headline.model,
+                         "measure": a.measure, "estimate": tr(f.headline.estimate), "ci_low": tr(f.headline.ci_low),
+                         "ci_high": tr(f.headline.ci_high), "direction": word, "certainty": f.certainty,
+                         "changes": ", ".join(changes)})
+    return pd.DataFrame(rows)
+
+
+def prior_sentences(table: pd.DataFrame) -> list[str]:
+    """A computed sentence for every row whose conclusion or certainty changes with the prior."""
+    out = []
+    for _row_id, group in table.groupby("row_id", sort=False):
+        head = group.iloc[0]
+        changed = group[group["changes"] != ""]
+        if changed.empty:
+            continue
+        parts = [f"under a {r.prior} prior the {r.measure} is {r.estimate:.2f} ({r.ci_low:.2f} to {r.ci_high:.2f}): "
+                 f"{r.direction}, {r.certainty} certainty" for r in changed.itertuples()]
+        out.append(f"{head['label']} (headline {head['measure']} {head['estimate']:.2f}, {head['ci_low']:.2f} to "
+                   f"{head['ci_high']:.2f}: {head['direction']}, {head['certainty']} certainty): " + "; ".join(parts) + ".")
+    return out
+
+
+def common_week(pkg: DataPackage, row_id: str = "salt20", week_row: str = "salt20_week24") -> dict:
+    """The row at each trial's primary time point against the common-week sensitivity row: trials that
+    drop out (no value at that week), both headlines, and a computed sentence on whether the week
+    changes the answer (direction word or certainty)."""
+    from jakmeta import protocol, sof
+
+    rows = sof.summary_of_findings(pkg, [protocol.entry(pkg, row_id), protocol.entry(pkg, week_row)])
+    main, week = rows.iloc[0], rows.iloc[1]
+    week_number = protocol.entry(pkg, week_row).timepoint
+    dropped = [t for t in main["trial_names"].split("; ") if t and t not in week["trial_names"].split("; ")]
+    if week["k"] == 0:
+        text = f"No trial reports {main['label']} at week {week_number}, so the common time point cannot be checked."
+        return {"table": rows, "dropped": dropped, "sentence": text}
+    same_direction = direction_from(main) == direction_from(week)
+    same = same_direction and main["certainty"] == week["certainty"]
+    text = (f"With every trial at week {week_number}, {week['trials']} of the {main['trials']} trials remain"
+            + (f" ({', '.join(dropped)} report no week-{week_number} value)" if dropped else "")
+            + f": OR {week['estimate']:.1f} (95% CI {week['ci_low']:.1f} to {week['ci_high']:.1f}, {week['certainty']} "
+            f"certainty) against {main['estimate']:.1f} ({main['ci_low']:.1f} to {main['ci_high']:.1f}, "
+            f"{main['certainty']} certainty) at each trial's primary time point. ")
+    text += ("The week does not change the answer (same direction and certainty)." if same else
+             "The week changes the answer: " + ("the direction" if not same_direction else "the certainty") + " differs.")
+    if dropped:
+        text += (" The drugs and the weeks coincide (the trials that drop out are those of one drug), so this "
+                 "check cannot separate the effect of the week from that of the drug."
+                 if len({d for d in main["drugs"].split("; ")} - {d for d in week["drugs"].split("; ")}) else "")
+    return {"table": rows, "dropped": dropped, "sentence": text}
+
+
+def direction_from(row) -> str:
+    null = 0.0 if row["measure"] == "MD" else 1.0
+    return "none" if row["k"] == 0 else ("includes null" if row["ci_low"] <= null <= row["ci_high"] else "excludes null")
+
+
+def dose_arms_view(pkg: DataPackage, outcome: str = "salt20", row_id: str = "salt20") -> pd.DataFrame:
+    """Every dose arm against its trial's whole placebo group (not pooled), with whether the protocol
+    row ``row_id`` uses it or leaves it out as a non-therapeutic dose-ranging arm."""
+    from jakmeta import protocol
+    from jakmeta.analysis import dose_arms_table
+
+    e = protocol.entry(pkg, row_id)
+    table = dose_arms_table(pkg, outcome, measure=e.measure, studies=protocol.trials_for(pkg, e))
+    if table.empty:
+        return table
+    tr = reporting_scale(e.measure)
+    z = 1.959963984540054
+    left_out = set(e.exclude_arms)
+    return pd.DataFrame({
+        "Trial": table["trial"].str.split(":").str[0], "Arm": table["arms"], "Week": table["timepoint_weeks"],
+        "Licensed": table["licensed"].map({"yes": "yes", "no": "no"}),
+        "In the class row": ["no: dose-ranging arm" if (s, a) in left_out else "yes"
+                             for s, a in zip(table["study_id"], table["arm_id"], strict=True)],
+        "JAK inhibitor": [f"{int(x)}/{int(n)}" for x, n in zip(table["events_t"], table["n_t"], strict=True)],
+        "Placebo": [f"{int(x)}/{int(n)}" for x, n in zip(table["events_c"], table["n_c"], strict=True)],
+        e.measure: table["yi"].map(tr), "95% CI low": (table["yi"] - z * table["vi"] ** 0.5).map(tr),
+        "95% CI high": (table["yi"] + z * table["vi"] ** 0.5).map(tr)})

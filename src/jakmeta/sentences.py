@@ -1,8 +1,8 @@
 """What the outcome chapters print for one analysis: the reporting sentence, the heterogeneity
 figures and the per-trial table.
 
-:func:`sentence` states the headline estimate chosen by the few-studies rule
-(:mod:`jakmeta.fewstudies`), the trials and participants behind it, its direction in words from
+:func:`sentence` states the headline estimate of the protocol's model
+(:mod:`jakmeta.fewstudies`, ``data/analyses.csv``), the trials and participants behind it, its direction in words from
 :mod:`jakmeta.wording`, and the heterogeneity statistics; every number is computed.
 """
 
@@ -16,7 +16,7 @@ from scipy import stats
 
 from jakmeta import wording
 from jakmeta.analysis import OUTCOME_LABELS, Analysis, reporting_scale
-from jakmeta.fewstudies import FEW_STUDIES_THRESHOLD, headline
+from jakmeta.fewstudies import headline
 
 
 def heterogeneity(a: Analysis) -> dict:
@@ -46,20 +46,29 @@ def effect_text(a: Analysis) -> str:
             f"(95% CI {_num(tr(h.ci_low), a.measure)} to {_num(tr(h.ci_high), a.measure)})")
 
 
+def _who(a: Analysis) -> str:
+    """'JAK inhibitors', or the one drug the analysis rests on."""
+    from jakmeta.protocol import drugs_of
+
+    drugs = drugs_of(a)
+    return drugs[0] if len(drugs) == 1 else "JAK inhibitors"
+
+
 def direction_text(a: Analysis) -> str:
     """Whether the headline CI excludes no effect and, if so, the size in words (:mod:`jakmeta.wording`)."""
     h = headline(a)
+    who = _who(a)
     if a.measure == "MD":  # a negative MD is a larger fall in SALT with the JAK inhibitor
         word = wording.direction(h.ci_low, h.ci_high, 0.0, higher="more", lower="less")
         if word == "no clear difference":
             return "The 95% CI includes no effect."
-        return f"The 95% CI excludes no effect: {word} scalp hair loss with JAK inhibitors."
+        return f"The 95% CI excludes no effect: {word} scalp hair loss with {who}."
     if wording.direction(h.ci_low, h.ci_high, 0.0) == "no clear difference":
         return "The 95% CI includes no effect."
     ratio = math.exp(h.estimate)
     size = wording.times(ratio) + (" as high" if ratio >= 2 else "")
     what = "the odds were" if a.measure == "OR" else "the risk was"
-    return f"The 95% CI excludes no effect: {what} {size} with JAK inhibitors."
+    return f"The 95% CI excludes no effect: {what} {size} with {who}."
 
 
 def _in_sentence(model: str) -> str:
@@ -98,12 +107,10 @@ def sentence(a: Analysis, outcome_text: str | None = None) -> str:
     pi = (f"; 95% prediction interval {_num(tr(h.pi_low), a.measure)} to {_num(tr(h.pi_high), a.measure)}"
           if a.k >= 3 and np.isfinite(h.pi_low) else "")
     trials = f"{a.n_trials} trials" + (f" ({a.k} comparisons)" if a.k != a.n_trials else "")
-    model = _in_sentence(h.model)
-    rule = (f"fewer than {FEW_STUDIES_THRESHOLD} trials, so by the few-studies rule the headline is the "
-            f"{model}" if h.rule == "few trials" else model)
+    rule = _in_sentence(h.model)
     return (f"In {trials} ({a.n_participants:,} participants), the pooled estimate was {effect_text(a)} "
             f"({rule}{pi}). "
-            f"{direction_text(a)} Heterogeneity (REML): τ² = {het['tau2']:.2f}, I² = {het['i2']:.0f} % "
+            f"{direction_text(a)} Heterogeneity (REML random effects): τ² = {het['tau2']:.2f}, I² = {het['i2']:.0f} % "
             f"(95% CI {het['i2_ci'][0]:.0f} to {het['i2_ci'][1]:.0f} %), Q = {het['q']:.2f} on "
             f"{het['q_df']} df ({wording.p_text(het['q_pvalue'])}).{dropped}")
 

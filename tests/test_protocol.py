@@ -1,0 +1,215 @@
+"""The protocol as data (data/analyses.csv): one number per row_id everywhere, and its rules."""
+
+from __future__ import annotations
+
+import io
+import math
+
+import pandas as pd
+import pytest
+
+from jakmeta import analysis, cli, fewstudies, plots, protocol, release, sensitivity, sof
+from jakmeta.certainty import THRESHOLDS
+from jakmeta.data import load_package
+
+PKG = load_package()
+ENTRIES = protocol.entries(PKG)
+SOF = sof.summary_of_findings(PKG)
+
+
+def _run(capsys, *argv):
+    code = cli.main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_every_sof_row_is_a_protocol_row_with_the_old_ids():
+    ids = {e.row_id for e in ENTRIES}
+    assert list(SOF["row_id"]) == [e.row_id for e in protocol.entries(PKG, role="primary")]
+    assert {"salt20", "salt20_baricitinib_4mg", "salt20_baricitinib_2mg", "salt20_ritlecitinib_50mg",
+            "salt20_deuruxolitinib_8mg", "salt30", "salt50", "salt90", "salt_cfb", "ae_any",
+            "ae_treatment_related", "ae_serious", "ae_discontinuation"} <= ids
+    assert all(e.date_fixed and e.fixed in ("before", "after") for e in ENTRIES)
+
+
+@pytest.mark.parametrize("row_id", [e.row_id for e in protocol.entries(PKG, role="primary")])
+def test_analyse_row_csv_equals_the_summary_row(capsys, row_id):
+    code, out, err = _run(capsys, "analyse", "--row", row_id, "--format", "csv")
+    assert code == 0, err
+    mine = pd.read_csv(io.StringIO(out), dtype=str, keep_default_na=False)
+    code, out, err = _run(capsys, "summary", "--format", "csv")
+    summary = pd.read_csv(io.StringIO(out), dtype=str, keep_default_na=False)
+    assert list(mine.columns) == list(summary.columns) == sof.SUMMARY_COLUMNS
+    assert len(mine) == 1
+    assert mine.iloc[0].to_dict() == summary.set_index("row_id", drop=False).loc[row_id].to_dict()
+
+
+def test_analyse_row_markdown_prints_the_sof_estimate_and_model(capsys):
+    row = SOF.set_index("row_id").loc["ae_serious"]
+    code, out, _ = _run(capsys, "analyse", "--row", "ae_serious")
+    assert code == 0
+    assert row["model"] in out and cli._cell(round(row["estimate"], 3)) in out
+
+
+def test_an_option_overrides_one_choice(capsys):
+    code, out, _ = _run(capsys, "analyse", "--row", "salt20", "--prior", "half-cauchy(1)", "--format", "csv")
+    assert code == 0
+    row = pd.read_csv(io.StringIO(out)).iloc[0]
+    assert "half-cauchy(1)" in row["model"] and row["row_id"] == "salt20"
+    assert row["estimate"] != round(SOF.set_index("row_id").loc["salt20", "estimate"], 3)
+
+
+def test_unknown_row_lists_the_valid_ones(capsys):
+    code, _, err = _run(capsys, "analyse", "--row", "salt21")
+    assert code == 2 and "salt20_baricitinib_4mg" in err
+
+
+def test_split_is_refused(capsys):
+    code, _, err = _run(capsys, "analyse", "salt20", "--trials", "all", "--multiarm", "split")
+    assert code == 2 and "not independent" in err
+    with pytest.raises(ValueError, match="not independent"):
+        analysis.analyse(PKG, "salt20", multiarm="split")
+
+
+def test_one_model_for_every_k_no_cliff():
+    """The headline model is the same for k = 2 .. 5: dropping trials never switches the method."""
+    ids = protocol.run(PKG, "salt20").table["study_id"].tolist()
+    assert len(ids) >= 3
+    models = {fewstudies.headline(protocol.run(PKG, "salt20", studies=ids[:k])).model for k in range(2, len(ids) + 1)}
+    assert models == {fewstudies.bayes_name(("half-normal", 0.5))}
+
+
+def test_rare_harms_headline_is_mantel_haenszel_without_correction():
+    from jakmeta.pooling import mantel_haenszel
+
+    a = protocol.run(PKG, "ae_serious")
+    h = fewstudies.headline(a)
+    t = a.table
+    mh = mantel_haenszel(t["events_t"], t["n_t"], t["events_c"], t["n_c"], measure="RR")
+    assert "Mantel-Haenszel" in h.model and h.estimate == pytest.approx(mh.estimate)
+    names = list(fewstudies.model_table(a)["model"])
+    assert any(n.startswith("Bayesian") and "0.5 zero-cell" in n for n in names)  # as sensitivity
+
+
+def test_dose_ranging_arms_are_in_no_primary_analysis():
+    for e in protocol.entries(PKG, role="primary"):
+        a = protocol.run(PKG, e)
+        arms = " ".join(a.table.get("arms", pd.Series(dtype=str)).astype(str))
+        assert "10 mg QD (dose-ranging only)" not in arms, e.row_id
+        assert "1 mg QD" not in arms, e.row_id
+    with_arm = protocol.run(PKG, "salt20_all_arms")
+    assert "dose-ranging" in " ".join(with_arm.table["arms"])
+
+
+def test_no_class_row_rests_on_one_drug():
+    for r in SOF.itertuples():
+        if r.intervention == "JAK inhibitors (class)" and r.k > 0:
+            assert len(r.drugs.split("; ")) >= 2, r.row_id
+        if r.level == "class" and r.k > 0 and len(r.drugs.split("; ")) == 1:
+            assert r.drugs in r.label and r.trial_names.split("; ")[0] in r.label, r.label
+
+
+def test_every_row_names_drugs_trials_and_weeks():
+    for r in SOF[SOF["k"] > 0].itertuples():
+        assert r.drugs and r.trial_names and r.weeks, r.row_id
+
+
+def test_rows_without_data_say_so():
+    row = SOF.set_index("row_id").loc["salt20_upadacitinib_15mg"]
+    assert row["certainty"] == "no estimate" and "No trial of upadacitinib" in row["statement"]
+
+
+def test_thresholds_of_the_protocol_and_certainty_agree():
+    for e in ENTRIES:
+        assert e.threshold == THRESHOLDS[e.outcome], e.row_id
+
+
+def test_adolescent_only_trials_stay_out_of_adult_rows():
+    import dataclasses
+
+    studies = PKG.studies.copy()
+    studies.loc[studies["study_id"] == "brave_aa2", "trial_name"] = "BRAVE-AA-PEDS"
+    studies.loc[studies["study_id"] == "brave_aa2", "eligibility"] = "adolescents aged 12 to 17 years"
+    young = dataclasses.replace(PKG, studies=studies)
+    assert protocol.adolescent_only(young) == ["brave_aa2"]
+    assert "brave_aa2" not in protocol.trials_for(young, protocol.entry(PKG, "salt20"))
+    assert protocol.adolescent_only(PKG) == []
+
+
+def test_forest_plot_diamond_is_the_headline():
+    a = protocol.run(PKG, "salt20")
+    h = fewstudies.headline(a)
+    fig = plots.headline_forest_plot(a, title="SALT ≤ 20")
+    assert f"{math.exp(h.estimate):.2f}" in fig.alt_text
+    assert f"{math.exp(a.result.estimate):.2f}" not in fig.alt_text.split("Pooled")[1][:30]
+
+
+def test_what_changed_logs_the_headline_by_row_id():
+    snap = release.snapshot(PKG).set_index("row_id")
+    sof_rows = SOF.set_index("row_id")
+    for row_id in sof_rows.index[sof_rows["k"] > 0]:
+        assert snap.loc[row_id, "estimate"] == pytest.approx(sof_rows.loc[row_id, "estimate"]), row_id
+        assert snap.loc[row_id, "model"] == sof_rows.loc[row_id, "model"]
+
+
+def test_prior_sensitivity_has_three_priors_per_pooled_row():
+    table = sensitivity.prior_sensitivity(PKG)
+    pooled = SOF[SOF["k"] >= 2]["row_id"]
+    counts = table[table["prior"] != "headline"].groupby("row_id").size()
+    assert set(pooled) == set(counts.index) and counts.min() >= 3
+
+
+def test_bad_protocol_prior_names_file_line_and_column():
+    table = protocol.protocol_table(PKG).copy()
+    table.loc[0, "tau_prior"] = "half-normal(lots)"
+    with pytest.raises(ValueError, match=r"analyses.csv, line 2, column tau_prior"):
+        protocol._entry(table.iloc[0], 2, "analyses.csv")
+
+
+def test_chapter_sentences_show_the_sof_numbers():
+    """The outcome chapters' reporting sentence (sentences.effect_text) shows the SoF row's estimate."""
+    from jakmeta import sentences
+
+    rows = SOF.set_index("row_id")
+    for outcome in sof.OUTCOMES:
+        a = sof.analysis_for(PKG, outcome)
+        if a.k == 0:
+            continue
+        text = sentences.effect_text(a)
+        row = rows.loc[outcome]
+        digits = 2 if row["measure"] != "MD" else 1
+        for value in (row["estimate"], row["ci_low"], row["ci_high"]):
+            assert f"{value:.{digits}f}" in text, (outcome, text)
+
+
+def test_a_single_drug_row_names_the_drug_not_the_class():
+    from jakmeta import sentences
+
+    a = sof.analysis_for(PKG, "salt90")
+    assert len(protocol.drugs_of(a)) == 1
+    assert "JAK inhibitors" not in sentences.direction_text(a)
+
+
+def test_common_week_says_which_trials_drop_out():
+    week = sensitivity.common_week(PKG)
+    assert "week 24" in week["sentence"]
+    for trial in week["dropped"]:
+        assert trial in week["sentence"]
+    both = week["table"].set_index("row_id")
+    assert set(both.loc["salt20_week24", "weeks"].split(", ")) == {"24"}
+
+
+def test_dose_view_marks_the_dose_ranging_arms_and_pools_nothing():
+    view = sensitivity.dose_arms_view(PKG, "salt20")
+    out = view[view["In the class row"].str.startswith("no")]
+    assert len(out) >= 1 and out["Arm"].str.contains("10 mg").all()
+    assert "Pooled" not in " ".join(view["Trial"])
+
+
+def test_sensitivity_rows_run_from_the_command_line(capsys):
+    for e in protocol.entries(PKG, role="sensitivity"):
+        code, out, err = _run(capsys, "analyse", "--row", e.row_id, "--format", "csv")
+        assert code == 0, err
+        row = pd.read_csv(io.StringIO(out)).iloc[0]
+        h = fewstudies.headline(protocol.run(PKG, e))
+        assert row["estimate"] == pytest.approx(round(math.exp(h.estimate), 3))
