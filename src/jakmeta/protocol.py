@@ -193,7 +193,10 @@ def find(pkg: DataPackage | None, outcome: str, drug: str | None = None, dose: s
 
 
 def adolescent_only(pkg: DataPackage) -> list[str]:
-    """Trials whose name or eligibility says they enrolled only adolescents (no adults)."""
+    """Trials that enrolled only adolescents: ``studies.csv: population = adolescents`` where the
+    column is filled, else a name or eligibility that says adolescents and no adults."""
+    if "population" in pkg.studies and pkg.studies["population"].notna().all():
+        return pkg.studies.loc[pkg.studies["population"] == "adolescents", "study_id"].tolist()
     out = []
     for r in pkg.studies.itertuples():
         text = f"{r.trial_name} {getattr(r, 'eligibility', '')}"

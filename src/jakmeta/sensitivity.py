@@ -72,6 +72,21 @@ def protocol_arms_out(pkg: DataPackage, outcome: str) -> list:
     return list(e.exclude_arms) if e is not None else []
 
 
+def protocol_studies(pkg: DataPackage, outcome: str, which: str) -> list[str]:
+    """The trials of set ``which`` that the protocol's class row of ``outcome`` may draw on (an adult
+    question leaves adolescent-only trials out), so that the grid varies the model and data choices
+    around the headline, not the population."""
+    from jakmeta import protocol
+    from jakmeta.analysis import study_set
+
+    e = protocol.find(pkg, outcome)
+    ids = study_set(pkg, which)
+    if e is not None and e.population == "adults":
+        young = set(protocol.adolescent_only(pkg))
+        ids = [s for s in ids if s not in young]
+    return ids
+
+
 def explore(pkg: DataPackage, outcome: str, grid: dict, studies="all", measure: str | None = None,
             exclude_arms=None) -> pd.DataFrame:
     """Every combination of ``grid`` (keys: :data:`DATA_DIMENSIONS` and ``method``, ``ci``) with its
@@ -81,7 +96,7 @@ def explore(pkg: DataPackage, outcome: str, grid: dict, studies="all", measure: 
     from jakmeta.analysis import DEFAULT_MEASURE, effect_sizes, study_set
     from jakmeta.pooling import pool
 
-    ids = study_set(pkg, studies) if isinstance(studies, str) else studies
+    ids = protocol_studies(pkg, outcome, studies) if isinstance(studies, str) else studies
     arms_out = protocol_arms_out(pkg, outcome) if exclude_arms is None else exclude_arms
     packages = {"observed": pkg}
     if "nejm_estimated" in grid.get("basis", ()):
