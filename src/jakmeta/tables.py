@@ -317,3 +317,34 @@ def conflicts(pkg: DataPackage) -> pd.DataFrame:
     multi["value"] = [_value_text(r) for r in multi.itertuples()]
     cols = key + ["value", "population", "source"] + (["source_type"] if "source_type" in multi else []) + ["status", "analysis_use"]
     return multi[cols].sort_values(key)
+
+
+def number_ranges(numbers) -> str:
+    """``[1, 2, 3, 5, 7, 8]`` -> ``"1–3, 5, 7–8"`` (sorted, each number once)."""
+    values = sorted({int(n) for n in numbers})
+    runs: list[list[int]] = []
+    for n in values:
+        if runs and n == runs[-1][-1] + 1:
+            runs[-1].append(n)
+        else:
+            runs.append([n])
+    return ", ".join(f"{r[0]}–{r[-1]}" if len(r) > 2 else ", ".join(map(str, r)) for r in runs)
+
+
+def not_found_by_trial(pkg: DataPackage, references=None) -> list[tuple[str, list[str], pd.DataFrame]]:
+    """The extraction log of :func:`not_found`, grouped for a reader: per trial, the places we
+    looked, each listed once and numbered from 1, and one row per value not found (outcome, week,
+    arms) with the numbers of the places looked for that value ("all" when every place was).
+    Citation keys become author and year (``references``, as in :func:`readable`). Trials in the
+    order of the data."""
+    log = readable(not_found(pkg), pkg, references)
+    groups = []
+    for trial, rows in log.groupby("trial", sort=False):
+        per_row = [[p.strip() for p in str(text).split(" ; ") if p.strip()] for text in rows["where_we_looked"]]
+        places = list(dict.fromkeys(p for parts in per_row for p in parts))
+        number = {p: i for i, p in enumerate(places, 1)}
+        table = rows[["outcome", "week", "arms"]].copy()
+        looked = [{number[p] for p in parts} for parts in per_row]
+        table["places"] = ["all" if len(found) == len(places) else number_ranges(found) or "—" for found in looked]
+        groups.append((str(trial), places, table.reset_index(drop=True)))
+    return groups
