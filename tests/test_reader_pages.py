@@ -41,20 +41,42 @@ def test_number_ranges():
     assert tables.number_ranges([]) == "" and tables.number_ranges([4]) == "4"
 
 
+def _numbers(text: str, n: int) -> set[int]:
+    if text == "all":
+        return set(range(1, n + 1))
+    out = set()
+    for part in text.split(", "):
+        low, _, high = part.partition("–")
+        out |= set(range(int(low), int(high or low) + 1))
+    return out
+
+
 def test_extraction_log_lists_each_place_once_per_trial(pkg):
     log = tables.not_found(pkg)
     groups = tables.not_found_by_trial(pkg)
-    assert sum(len(rows) for _, _, rows in groups) == len(log)
     assert [trial for trial, _, _ in groups] == list(dict.fromkeys(log["trial"]))
+    shown = 0
     for trial, places, rows in groups:
-        assert len(places) == len(set(places)) and places
-        original = log[log["trial"] == trial]
-        for (_, row), text in zip(rows.iterrows(), original["where_we_looked"], strict=True):
-            looked = {p.strip() for p in text.split(" ; ") if p.strip()}
-            numbers = set(range(1, len(places) + 1)) if row["places"] == "all" else {
-                n for part in row["places"].split(", ")
-                for n in (range(int(part.split("–")[0]), int(part.split("–")[1]) + 1) if "–" in part else [int(part)])}
-            assert {places[n - 1] for n in numbers} == looked, (trial, row["outcome"])
+        assert places and len(places) == len(set(places))
+        original = log[log["trial"] == trial].set_index("outcome")
+        for row in rows.itertuples():
+            for outcome in row.outcome.split("; "):
+                shown += 1
+                match = original.loc[[outcome]]
+                match = match[(match["week"] == row.week) & (match["arms"] == row.arms)]
+                assert len(match) == 1, (trial, outcome)
+                looked = {p.strip() for p in match["where_we_looked"].iloc[0].split(" ; ") if p.strip()}
+                assert {places[n - 1] for n in _numbers(row.places, len(places))} == looked, (trial, outcome)
+    assert shown == len(log)
+
+
+def test_merge_rows_and_unused_values(pkg):
+    df = pd.DataFrame({"trial": ["A", "A", "A", "B"], "outcome": ["x", "y", "x", "x"], "n": [1, 1, 1, 2]})
+    assert tables.merge_rows(df, "outcome").to_dict("list") == {"trial": ["A", "B"], "outcome": ["x; y", "x"], "n": [1, 2]}
+    unused = tables.unused_values(pkg)
+    values = pkg.outcomes[(pkg.outcomes["status"] != "not_available") & (pkg.outcomes["analysis_use"] == "no")]
+    assert len(unused) == values.groupby(["study_id", "source", "source_type", "note"], dropna=False).ngroups
+    assert not unused["note"].fillna("").str.contains("<=|>=").any()
 
 
 def test_numbered_list_escapes_and_numbers():
