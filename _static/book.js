@@ -76,6 +76,25 @@ document.addEventListener("DOMContentLoaded", () => {
   }
 });
 
+// The text column with the longest cells (notes, sources) gets the most room on a wide screen
+// (CSS td.jm-widest), so that a log of long notes is not a column of one-word lines.
+document.addEventListener("DOMContentLoaded", () => {
+  for (const table of document.querySelectorAll("table.jm-table")) {
+    const rows = table.tBodies[0] ? Array.from(table.tBodies[0].rows) : [];
+    if (!rows.length) continue;
+    const columns = rows[0].cells.length;
+    let best = -1, longest = 0;
+    for (let c = 0; c < columns; c++) {
+      const cells = rows.map((r) => r.cells[c]).filter(Boolean);
+      if (!cells.length || cells[0].classList.contains("jm-num")) continue;
+      const mean = cells.reduce((sum, cell) => sum + cell.textContent.length, 0) / cells.length;
+      if (mean > longest) { longest = mean; best = c; }
+    }
+    if (best < 0 || longest < 80) continue;
+    for (const row of table.rows) if (row.cells[best]) row.cells[best].classList.add("jm-widest");
+  }
+});
+
 // A table wider than its scrolling box gets a one-line hint above it, so that a cut-off column is
 // not mistaken for the end of the table, and its first column stays in view (CSS .jm-overflowing). Re-checked when the window changes size.
 (() => {

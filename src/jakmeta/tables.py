@@ -361,11 +361,11 @@ def not_found_by_trial(pkg: DataPackage, references=None) -> list[tuple[str, lis
 def unused_values(pkg: DataPackage, references=None) -> pd.DataFrame:
     """The values read but not used (``analysis_use = no``), one row per trial, source and note
     (a note repeated for several arms or outcomes is shown once): the trial, the values it covers
-    ("SALT ≤ 20, week 36: Baricitinib 2 mg 9/27; ..."), the source by author and year, the kind of
-    source, and the note. Citation keys and outcome codes in words, as in :func:`readable`."""
+    ("SALT ≤ 20, week 36: Baricitinib 2 mg 9/27; ..."), the source by author and year with its
+    kind in brackets ("King et al. 2022 (publication)"), and the note. Citation keys and outcome codes in words, as in :func:`readable`."""
     values = pkg.outcomes[(pkg.outcomes["status"] != "not_available") & (pkg.outcomes["analysis_use"] == "no")]
     if values.empty:
-        return pd.DataFrame(columns=["study_id", "values", "source", "source_type", "note"])
+        return pd.DataFrame(columns=["study_id", "values", "source", "note"])
     values = values.assign(
         arm=[arm_label(pkg, s, a) for s, a in zip(values["study_id"], values["arm_id"], strict=True)],
         text=[_value_text(r) or "no number" for r in values.itertuples()],
@@ -381,7 +381,10 @@ def unused_values(pkg: DataPackage, references=None) -> pd.DataFrame:
                          + ", ".join(f"{a} {t}" for a, t in zip(cells["arm"], cells["text"], strict=True)))
         rows.append({"study_id": study, "values": "; ".join(parts), "source": source, "source_type": kind,
                      "note": note or None})
-    return readable(pd.DataFrame(rows), pkg, references)
+    out = readable(pd.DataFrame(rows), pkg, references)
+    kinds = out["source_type"].fillna("").astype(str)  # "King et al. 2022 (publication)": one column
+    out["source"] = [f"{s} ({k})" if k else s for s, k in zip(out["source"].astype(str), kinds, strict=True)]
+    return out.drop(columns="source_type")
 
 
 def merge_rows(df: pd.DataFrame, column: str, sep: str = "; ") -> pd.DataFrame:
