@@ -3,7 +3,7 @@ author_year``): entries sorted by first author, year and title, each labelled "L
 instead of a number. Same-author, same-year entries get a, b, ... ("King et al. 2022a").
 
 A pybtex formatting style, ``jakmeta_author_year`` (``_config.yml: bibtex_default_style``), built
-on pybtex's ``unsrt`` formatting with its ``author_year_title`` sorting.
+on pybtex's ``unsrt`` formatting, with its own label and sorting styles (sorted as the labels read).
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from collections import Counter
 from pybtex.plugin import register_plugin
 from pybtex.style.formatting.unsrt import Style as UnsrtStyle
 from pybtex.style.labels import BaseLabelStyle
+from pybtex.style.sorting import BaseSortingStyle
 
 STYLE = "jakmeta_author_year"
 
@@ -61,12 +62,21 @@ class AuthorYearLabels(BaseLabelStyle):
                 yield label
 
 
+class AuthorYearSorting(BaseSortingStyle):
+    """Sorted as the labels read: by who (first author's surname, or the organisation, journal or
+    title that names an entry without authors), then year, then title."""
+
+    def sorting_key(self, entry):
+        return (_who(entry).lower(), _plain(entry.fields.get("year", "")), _plain(entry.fields.get("title", "")).lower())
+
+
 class AuthorYearStyle(UnsrtStyle):
     default_label_style = STYLE
-    default_sorting_style = "author_year_title"
+    default_sorting_style = STYLE
 
 
 def setup(app):
     register_plugin("pybtex.style.labels", STYLE, AuthorYearLabels)
+    register_plugin("pybtex.style.sorting", STYLE, AuthorYearSorting)
     register_plugin("pybtex.style.formatting", STYLE, AuthorYearStyle)
     return {"parallel_read_safe": True, "parallel_write_safe": True}
