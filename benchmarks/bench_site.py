@@ -1,5 +1,12 @@
 """Benchmark of the website as a reader loads it (not a timed test): time to load each page in
-headless Chromium from a local server, and the total bytes of the site. Needs `make book` first."""
+headless Chromium from a local server, each page's weight, and the total bytes of the site. Needs
+`make book` first.
+
+Page weight: the bytes of the page and of every resource it loads (the browser's resource timing,
+``decodedBodySize``; the local server does not compress). "First load" counts everything, as for a
+reader who opens this page first; "after the first load" leaves out what the first page of the book
+(its landing page) already loaded (style sheets, scripts, fonts, which the browser then has in its
+cache). The goal is at most 1 MB per page after the first load."""
 
 from __future__ import annotations
 
@@ -45,15 +52,31 @@ def main() -> int:
                      f"--user-data-dir={tempfile.mkdtemp()}"):
         options.add_argument(argument)
     driver = webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=options)
-    print("Page load time (navigation start to load event end):")
+    print("Page load time (navigation start to load event end) and page weight (first load / after the first load):")
+    weights_js = """
+        const nav = performance.getEntriesByType('navigation')[0];
+        const out = {[location.href.split('#')[0]]: nav.decodedBodySize};
+        for (const r of performance.getEntriesByType('resource')) out[r.name.split('?')[0]] = r.decodedBodySize;
+        return out;"""
+    first_page: set[str] = set()
+    heavy = []
     try:
-        for page in PAGES:
+        for i, page in enumerate(PAGES):
             start = time.perf_counter()
             driver.get(f"{base}/{page}")
             wall = time.perf_counter() - start
+            time.sleep(0.3)  # late resources (MathJax, images) are in the resource timing too
             nav = driver.execute_script(
                 "const t = performance.getEntriesByType('navigation')[0]; return t.loadEventEnd - t.startTime;")
-            print(f"  {page:<42s} {nav:7.0f} ms  (wall {wall * 1000:6.0f} ms)")
+            sizes = driver.execute_script(weights_js)
+            if i == 0:
+                first_page = set(sizes) - {f"{base}/{page}"}
+            cold = sum(sizes.values())
+            warm = sum(v for k, v in sizes.items() if k not in first_page)
+            heavy += [page] if warm > 1e6 else []
+            print(f"  {page:<42s} {nav:7.0f} ms  (wall {wall * 1000:6.0f} ms)  "
+                  f"{cold / 1e6:5.2f} MB / {warm / 1e6:5.2f} MB")
+        print("Pages over 1 MB after the first load: " + (", ".join(heavy) if heavy else "none"))
     finally:
         driver.quit()
         httpd.shutdown()

@@ -124,15 +124,27 @@ def _is_integral(value) -> bool:
         isinstance(value, numbers.Real) and math.isfinite(float(value)) and float(value).is_integer())
 
 
+#: Below this magnitude a number is shown as ``< 0.001`` (a reader gains nothing from 0.00000019).
+SMALLEST_SHOWN = 0.001
+#: Above this magnitude a non-integral number is shown as ``> 10,000`` (CI limits of sparse data can
+#: run to 15487572347123.88, which no reader can use).
+LARGEST_SHOWN = 10_000
+
+
 def format_number(value, decimals: int = 2) -> str:
     """A number as a reader expects it: integers without ``.0``, floats to ``decimals`` places;
-    a non-zero value that would round to 0 keeps two significant digits (``0.0031``); infinities
-    as ``∞``."""
+    a non-zero value that would round to 0 keeps two significant digits (``0.0031``), and below
+    :data:`SMALLEST_SHOWN` reads ``< 0.001``; a non-integral value beyond :data:`LARGEST_SHOWN`
+    reads ``> 10,000``; infinities as ``∞``."""
     if isinstance(value, numbers.Integral):
         return str(int(value))
     v = float(value)
     if math.isinf(v):
         return "∞" if v > 0 else "−∞"
+    if v != 0 and abs(v) < SMALLEST_SHOWN:
+        return f"< {SMALLEST_SHOWN:g}" if v > 0 else f"> −{SMALLEST_SHOWN:g}"
+    if abs(v) > LARGEST_SHOWN and not v.is_integer():
+        return f"> {LARGEST_SHOWN:,}" if v > 0 else f"< −{LARGEST_SHOWN:,}"
     text = f"{v:.{decimals}f}"
     if v != 0 and float(text) == 0:
         text = np.format_float_positional(v, precision=2, unique=False, fractional=False, trim="-")
@@ -287,6 +299,22 @@ def show_table(df, labels: dict[str, str] | None = None, decimals: dict[str, int
             header[j] = f"{header[j]} ({name})"
     cells = [list(row) for row in zip(*columns, strict=True)] if columns else [[] for _ in range(len(df))]
     return Table(header, cells, numeric, caption)
+
+
+class NumberedList:
+    """A titled, numbered list (e.g. the places looked for a trial's values in the extraction log):
+    ``_repr_html_`` for the book, plain text otherwise; long items (web addresses) may break."""
+
+    def __init__(self, title: str, items: list[str]):
+        self.title, self.items = title, list(items)
+
+    def _repr_html_(self) -> str:
+        items = "".join(f"<li>{html.escape(item)}</li>" for item in self.items)
+        return (f'<div class="jm-list"><p class="jm-list-title">{html.escape(self.title)}</p>'
+                f"<ol>{items}</ol></div>")
+
+    def __repr__(self) -> str:
+        return "\n".join([self.title] + [f"{i}. {item}" for i, item in enumerate(self.items, 1)])
 
 
 def trial_names(studies: pd.DataFrame) -> dict[str, str]:

@@ -180,7 +180,8 @@ def forest_plot(table: pd.DataFrame, result, measure: str, *, title: str = "",
                 level: float = 0.95, higher_is_better: bool | None = None,
                 rob: pd.DataFrame | None = None, outcome: str | None = None,
                 arm_names: tuple[str, str] = ("JAK inhibitor", "Placebo"),
-                show_arms: bool = True, models: list | None = None, model_text: str | None = None) -> Figure:
+                show_arms: bool = True, models: list | None = None, model_text: str | None = None,
+                subgroup: str | None = None, subtotals: dict | None = None) -> Figure:
     """Forest plot laid out as Cochrane's RevMan and robvis do: per trial, the arm data (events and
     total, or mean, SD and N, per arm), the weight, the estimate and CI as text, the estimate as a
     box (area ~ weight) with its CI, and, when ``rob`` is given, the RoB 2 judgements per domain
@@ -202,12 +203,23 @@ def forest_plot(table: pd.DataFrame, result, measure: str, *, title: str = "",
     ``(name, estimate, ci_low, ci_high)`` on the analysis scale (hollow diamonds), and
     ``model_text`` replaces the "Model:" note (:func:`headline_forest_plot` uses both so that the
     diamond is the book's headline estimate).
+    ``subgroup`` names a column of ``table`` (e.g. ``drug`` or ``dose``) when a pool mixes drugs or
+    doses: the trials are grouped under a heading per value (in order of first appearance), and
+    ``subtotals`` (``{value: PoolResult}``, computed by the caller with the same model) adds a
+    subtotal diamond under each group of two or more comparisons, as RevMan does; the overall
+    pooled diamond stays at the bottom. Without ``subgroup`` nothing changes.
     Layout follows RevMan 5 and robvis :cite:`mcguinness2021robvis`.
     """
     use_book_style()
     if higher_is_better is None:
         higher_is_better = not lower_is_better(outcome)
     table = table.reset_index(drop=True)
+    grouped = subgroup is not None and subgroup in table.columns and table[subgroup].nunique() > 1
+    order = np.arange(len(table))
+    if grouped:  # trials of one group together, groups in order of first appearance
+        first = {g: i for i, g in reversed(list(enumerate(table[subgroup])))}
+        order = np.array(sorted(range(len(table)), key=lambda i: (first[table[subgroup].iloc[i]], i)))
+        table = table.iloc[order].reset_index(drop=True)
     k = len(table)
     z = stats.norm.ppf(0.5 + level / 2)
     yi = table["yi"].to_numpy(float)
@@ -217,7 +229,7 @@ def forest_plot(table: pd.DataFrame, result, measure: str, *, title: str = "",
     tr = np.exp if ratio else (lambda x: x)
     null = 1.0 if ratio else 0.0
     show_pool = result is not None and k > 1
-    weights = (np.asarray(result.weights, float) if show_pool else np.full(k, 100.0 / max(k, 1)))
+    weights = (np.asarray(result.weights, float)[order] if show_pool else np.full(k, 100.0 / max(k, 1)))
     pi_ok = (show_pool and k >= 3 and np.isfinite(getattr(result, "pi_low", np.nan))
              and np.isfinite(getattr(result, "pi_high", np.nan)))
     kind = _arm_columns(table) if show_arms else None
@@ -252,21 +264,38 @@ def forest_plot(table: pd.DataFrame, result, measure: str, *, title: str = "",
 
     # ---- rows, top to bottom (y in data units, one per row)
     header_rows = 2 if (arm_cols or show_rob) else 1
-    trial_rows = [header_rows + i for i in range(k)]
-    pooled_row = header_rows + k + 0.4 if show_pool else None
+    # subgroups: a heading row before each group, a subtotal row after it (row numbers before shifts)
+    group_head, group_total, extra, offset = {}, {}, [], 0
+    if grouped:
+        labels_g = list(table[subgroup])
+        for i, g in enumerate(labels_g):
+            if i == 0 or labels_g[i - 1] != g:
+                group_head[g] = header_rows + i + offset
+                offset += 1
+            extra.append(offset)
+            if (i == k - 1 or labels_g[i + 1] != g) and g in (subtotals or {}) and labels_g.count(g) > 1:
+                offset += 1
+                group_total[g] = header_rows + i + offset
+    trial_rows = [header_rows + i + (extra[i] if grouped else 0) for i in range(k)]
+    pooled_row = header_rows + k + offset + 0.4 if show_pool else None
     pi_row = pooled_row + 1 if show_pool else None
     models = list(models or []) if show_pool else []
-    last_row = (pi_row + len(models)) if show_pool else header_rows + k - 1
+    last_row = (pi_row + len(models)) if show_pool else header_rows + k - 1 + offset
     row_h = 0.3
     markers = _source_markers(table)
     names = ["\n".join(textwrap.wrap(f"{n} {m}".rstrip(), 29, break_long_words=True)[:2])
              for n, m in zip(table["trial"], markers, strict=True)]
     # row positions in data units; a wrapped name gets a little more room
     pos, shift = {}, 0.0
+    group_y = {}
     for i, r in enumerate(trial_rows):
+        if grouped and table[subgroup].iloc[i] in group_head and group_head[table[subgroup].iloc[i]] == r - 1:
+            group_y[("head", table[subgroup].iloc[i])] = r - 1 + shift
         wrapped = "\n" in names[i]
         pos[r] = r + shift + (0.175 if wrapped else 0.0)
         shift += 0.35 if wrapped else 0.0
+        if grouped and group_total.get(table[subgroup].iloc[i]) == r + 1:
+            group_y[("total", table[subgroup].iloc[i])] = r + 1 + shift
     if show_pool:
         pooled_row, pi_row = pooled_row + shift, pi_row + shift
     last_row += shift
@@ -366,6 +395,7 @@ def forest_plot(table: pd.DataFrame, result, measure: str, *, title: str = "",
 
     # ---- x range: every CI and the null, clipped to a readable span; arrows mark clipped CIs
     ends = [tr(lo), tr(hi), [null]]
+    ends += [[tr(subtotals[g].ci_low), tr(subtotals[g].ci_high)] for kind_, g in group_y if kind_ == "total"]
     if show_pool:
         ends += [[tr(result.ci_low), tr(result.ci_high)]]
         if pi_ok:
@@ -402,6 +432,18 @@ def forest_plot(table: pd.DataFrame, result, measure: str, *, title: str = "",
     ax.scatter(np.clip(tr(yi), xmin, xmax), ys, s=sizes, marker="s", color=PALETTE["blue"], zorder=3)
     null_bottom = (pi_row + len(models) + 0.5) if show_pool else (ys.max() + 0.5)
     ax.vlines(null, h2 + 0.5, null_bottom, color=PALETTE["grey"], lw=0.9, zorder=1)
+
+    # ---- subgroups: headings and subtotal diamonds (RevMan: black diamonds, weights summed)
+    for (kind_, g), y in group_y.items():
+        if kind_ == "head":
+            cell("name", y, str(g)[:1].upper() + str(g)[1:], bold=True)
+            continue
+        sub, members = subtotals[g], (table[subgroup] == g).to_numpy()
+        cell("name", y, f"Subtotal ({int(round(level * 100))}% CI)")
+        cell("weight", y, f"{weights[members].sum():.1f}%")
+        cell("estimate", y, f"{_fmt(sub.estimate, measure)} [{_fmt(sub.ci_low, measure)}, {_fmt(sub.ci_high, measure)}]")
+        ax.fill([max(tr(sub.ci_low), xmin), tr(sub.estimate), min(tr(sub.ci_high), xmax), tr(sub.estimate)],
+                [y, y - 0.26, y, y + 0.26], color=PALETTE["black"], zorder=3)
 
     # ---- pooled diamond, prediction interval row, heterogeneity
     if show_pool:
@@ -460,6 +502,11 @@ def forest_plot(table: pd.DataFrame, result, measure: str, *, title: str = "",
         ax.annotate(title, (0.1 / width, 1 - 0.22 / height), xycoords="figure fraction", ha="left",
                     va="center", fontsize=11, weight="bold", annotation_clip=False)
     fig.alt_text = forest_alt_text(table, result, measure, title=title, level=level)
+    totals = [g for kind_, g in group_y if kind_ == "total"]
+    if totals:
+        fig.alt_text += " Subtotals: " + "; ".join(
+            f"{g}: {_fmt(subtotals[g].estimate, measure)} ({_fmt(subtotals[g].ci_low, measure)} to "
+            f"{_fmt(subtotals[g].ci_high, measure)})" for g in totals) + "."
     return fig
 
 

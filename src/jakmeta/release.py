@@ -14,12 +14,16 @@
   ``<outcome>_liu`` (:func:`read_snapshots`).
 - :func:`setup` makes this module a Sphinx extension (``_config.yml: sphinx.extra_extensions``): it
   puts the version and the dates in every page's footer and in MyST substitutions, and copies the
-  data package (and a zip of it) and ``CITATION.cff`` into the website.
+  data package (and a zip of it) and ``CITATION.cff`` (without its comments for developers)
+  into the website;
+- :func:`citation_apa` and :func:`citation_bibtex` are the ready-to-paste citations the download
+  page shows, generated from ``CITATION.cff``.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import html
 import itertools
 import json
 import math
@@ -291,6 +295,69 @@ def write_data_zip(target: str | os.PathLike, directory: str | os.PathLike | Non
     return target
 
 
+# ------------------------------------------------------------------------------ citation
+
+def read_citation(path: str | os.PathLike | None = None) -> dict:
+    """``CITATION.cff`` (YAML) as a dict; ``path`` defaults to the project's."""
+    import yaml
+
+    path = Path(path) if path is not None else ROOT / "CITATION.cff"
+    return yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+
+
+def _cff_authors(cff: dict) -> list[tuple[str, str]]:
+    """(family or entity name, given names) per author of a CFF record."""
+    out = []
+    for a in cff.get("authors", []):
+        if a.get("family-names"):
+            out.append((str(a["family-names"]), str(a.get("given-names", ""))))
+        elif a.get("name"):
+            out.append((str(a["name"]), ""))
+    return out
+
+
+def _cff_link(cff: dict) -> str:
+    if cff.get("doi"):
+        return f"https://doi.org/{cff['doi']}"
+    return str(cff.get("url") or cff.get("repository-code") or "")
+
+
+def citation_apa(cff: dict) -> str:
+    """APA 7 reference for software (APA Publication Manual, 7th ed., section 10.10):
+    ``Author. (Year). *Title* (Version x) [Computer software]. URL``; an author without given names
+    (a group) is written whole; initials for given names."""
+    names = []
+    for family, given in _cff_authors(cff):
+        initials = " ".join(f"{part[0]}." for part in given.replace("-", " ").split() if part)
+        names.append(f"{family}, {initials}" if initials else family)
+    who = names[0] if len(names) == 1 else ", ".join(names[:-1]) + ", & " + names[-1] if names else ""
+    year = str(cff.get("date-released", ""))[:4] or "n.d."
+    text = f"{who.rstrip('.')}. ({year}). *{cff.get('title', '')}* (Version {cff.get('version', '')}) [Computer software]."
+    link = _cff_link(cff)
+    return f"{text} {link}" if link else text
+
+
+def citation_bibtex(cff: dict, key: str = "jakmeta") -> str:
+    """A BibTeX ``@software`` entry (biblatex's type; ``@misc`` readers ignore the type) from a CFF
+    record: authors (a group in braces), title, year, version, date, licence and link."""
+    authors = " and ".join(f"{{{family}}}" if not given else f"{family}, {given}"
+                           for family, given in _cff_authors(cff))
+    fields = [("author", authors), ("title", f"{{{cff.get('title', '')}}}"),
+              ("year", str(cff.get("date-released", ""))[:4]), ("version", str(cff.get("version", ""))),
+              ("date", str(cff.get("date-released", ""))), ("license", str(cff.get("license", ""))),
+              ("url", _cff_link(cff))]
+    body = ",\n".join(f"  {name} = {{{value}}}" for name, value in fields if value)
+    return f"@software{{{key},\n{body}\n}}"
+
+
+def cff_without_comments(text: str) -> str:
+    """``CITATION.cff`` as offered to readers: without the comment lines for developers at its top."""
+    lines = text.splitlines(keepends=True)
+    while lines and (lines[0].lstrip().startswith("#") or not lines[0].strip()):
+        lines.pop(0)
+    return "".join(lines)
+
+
 def _stage_downloads(folder: Path, source: Path) -> None:
     """Write into ``folder`` (the site's root): data/<files>, jakmeta-data.zip, CITATION.cff."""
     shutil.rmtree(folder / "data", ignore_errors=True)
@@ -300,7 +367,8 @@ def _stage_downloads(folder: Path, source: Path) -> None:
         shutil.copyfile(path, folder / "data" / path.name)
     write_data_zip(folder / "jakmeta-data.zip", data)
     if (source / "CITATION.cff").exists():
-        shutil.copyfile(source / "CITATION.cff", folder / "CITATION.cff")
+        text = (source / "CITATION.cff").read_text(encoding="utf-8")
+        (folder / "CITATION.cff").write_text(cff_without_comments(text), encoding="utf-8")
 
 
 def _on_config_inited(app, config) -> None:
@@ -313,6 +381,10 @@ def _on_config_inited(app, config) -> None:
     links = ", ".join(f'<a href="../data/{f.name}"><code>{f.name}</code></a>' for f in files)
     subs = dict(config.myst_substitutions or {})
     subs.update(version=version(), data_searched=searched_text, build_date=built, data_files=links)
+    if (source / "CITATION.cff").exists():
+        cff = read_citation(source / "CITATION.cff")
+        subs.update(citation_apa=citation_apa(cff),
+                    citation_bibtex=f'<pre class="jm-citation">{html.escape(citation_bibtex(cff))}</pre>')
     config.myst_substitutions = subs
     app.jakmeta_release = (f"Version {version()} · data last searched {searched_text} · "
                            f"built from the commit of {built}")
@@ -322,11 +394,11 @@ def _on_page_context(app, pagename, templatename, context, doctree) -> None:
     """The release line under every page's footer, with links relative to that page."""
     on_it = pagename == "chapters/download" or "chapters/download" not in app.env.all_docs
     download = "" if on_it else context["pathto"]("chapters/download")
-    cite = context["pathto"]("CITATION.cff", 1)
-    links = f' · <a href="{download}">download the data</a>' if download else ""
+    links = (f' · <a href="{download}">download the data</a> · <a href="{download}#how-to-cite">how to cite</a>'
+             if download else "")
     context["theme_extra_footer"] = (
         f"{context.get('theme_extra_footer') or ''}<p class=\"jakmeta-release\">{app.jakmeta_release}"
-        f"{links} · <a href=\"{cite}\">how to cite (CITATION.cff)</a></p>")
+        f"{links}</p>")
 
 
 def _on_build_finished(app, exception) -> None:

@@ -217,8 +217,14 @@ def readable(df: pd.DataFrame, pkg: DataPackage, references=None) -> pd.DataFram
     pattern = re.compile(r"\b(" + "|".join(re.escape(k) for k in sorted(words, key=len, reverse=True)) + r")\b")
     for column in FREE_TEXT_COLUMNS:
         if column in out:
-            out[column] = out[column].map(lambda v: pattern.sub(lambda m: words[m.group(1)], v) if isinstance(v, str) else v)
+            out[column] = out[column].map(lambda v: _signs(pattern.sub(lambda m: words[m.group(1)], v))
+                                          if isinstance(v, str) else v)
     return out
+
+
+def _signs(text: str) -> str:
+    """ASCII comparison signs as a reader writes them: ``SALT<=20`` -> ``SALT ≤ 20``."""
+    return re.sub(r"\s*(<=|>=)\s*", lambda m: " ≤ " if m.group(1) == "<=" else " ≥ ", text)
 
 
 def arm_label(pkg: DataPackage, study_id: str, arm_id: str) -> str:
@@ -258,7 +264,8 @@ def trial_characteristics(pkg: DataPackage) -> pd.DataFrame:
             "Trial": s.trial_name, "Registry": s.registry_id, "Drug": s.drug, "Route": s.route,
             "Phase": s.phase, "Arms": "; ".join(randomised_arms(arms)["label"]), "Randomised": n_text,
             "Population": getattr(s, "population", "adults"),
-            "Primary week": s.primary_timepoint_weeks, "Eligibility": s.eligibility,
+            "Primary week": s.primary_timepoint_weeks,
+            "Eligibility": _signs(s.eligibility) if isinstance(s.eligibility, str) else s.eligibility,
             "In Liu 2023": {"yes": "yes", "probable": "probable (inferred)", "no": "no (later)"}.get(s.in_liu2023, s.in_liu2023),
         })
     return pd.DataFrame(rows)
@@ -481,3 +488,78 @@ def conflicts(pkg: DataPackage) -> pd.DataFrame:
     multi["value"] = [_value_text(r) for r in multi.itertuples()]
     cols = key + ["value", "population", "source"] + (["source_type"] if "source_type" in multi else []) + ["status", "analysis_use"]
     return multi[cols].sort_values(key)
+
+
+def number_ranges(numbers) -> str:
+    """``[1, 2, 3, 5, 7, 8]`` -> ``"1–3, 5, 7–8"`` (sorted, each number once)."""
+    values = sorted({int(n) for n in numbers})
+    runs: list[list[int]] = []
+    for n in values:
+        if runs and n == runs[-1][-1] + 1:
+            runs[-1].append(n)
+        else:
+            runs.append([n])
+    return ", ".join(f"{r[0]}–{r[-1]}" if len(r) > 2 else ", ".join(map(str, r)) for r in runs)
+
+
+def not_found_by_trial(pkg: DataPackage, references=None) -> list[tuple[str, list[str], pd.DataFrame]]:
+    """The extraction log of :func:`not_found`, grouped for a reader: per trial, the places we
+    looked, each listed once and numbered from 1, and one row per value not found (outcome, week,
+    arms) with the numbers of the places looked for that value ("all" when every place was); values
+    of the same week, arms and places share a row that lists their outcomes (:func:`merge_rows`).
+    Citation keys become author and year (``references``, as in :func:`readable`). Trials in the
+    order of the data."""
+    log = readable(not_found(pkg), pkg, references)
+    groups = []
+    for trial, rows in log.groupby("trial", sort=False):
+        per_row = [[p.strip() for p in str(text).split(" ; ") if p.strip()] for text in rows["where_we_looked"]]
+        places = list(dict.fromkeys(p for parts in per_row for p in parts))
+        number = {p: i for i, p in enumerate(places, 1)}
+        table = rows[["outcome", "week", "arms"]].copy()
+        looked = [{number[p] for p in parts} for parts in per_row]
+        table["places"] = ["all" if len(found) == len(places) else number_ranges(found) or "—" for found in looked]
+        groups.append((str(trial), places, merge_rows(table.reset_index(drop=True), "outcome")))
+    return groups
+
+
+def unused_values(pkg: DataPackage, references=None) -> pd.DataFrame:
+    """The values read but not used (``analysis_use = no``), one row per trial, source and note
+    (a note repeated for several arms or outcomes is shown once): the trial, the values it covers
+    ("SALT ≤ 20, week 36: Baricitinib 2 mg 9/27; ..."), the source by author and year with its
+    kind in brackets ("King et al. 2022 (publication)"), and the note. Citation keys and outcome codes in words, as in :func:`readable`."""
+    values = pkg.outcomes[(pkg.outcomes["status"] != "not_available") & (pkg.outcomes["analysis_use"] == "no")]
+    if values.empty:
+        return pd.DataFrame(columns=["study_id", "values", "source", "note"])
+    values = values.assign(
+        arm=[arm_label(pkg, s, a) for s, a in zip(values["study_id"], values["arm_id"], strict=True)],
+        text=[_value_text(r) or "no number" for r in values.itertuples()],
+        source_type=values["source_type"] if "source_type" in values else "",
+        note=values["note"].fillna(""))
+    rows = []
+    for (study, source, kind, note), group in values.groupby(["study_id", "source", "source_type", "note"],
+                                                              sort=False, dropna=False):
+        parts = []
+        for (outcome, week), cells in group.groupby(["outcome", "timepoint_weeks"], sort=False):
+            week_text = f", week {int(week)}" if pd.notna(week) else ""
+            parts.append(f"{outcome_label(outcome)}{week_text}: "
+                         + ", ".join(f"{a} {t}" for a, t in zip(cells["arm"], cells["text"], strict=True)))
+        rows.append({"study_id": study, "values": "; ".join(parts), "source": source, "source_type": kind,
+                     "note": note or None})
+    out = readable(pd.DataFrame(rows), pkg, references)
+    kinds = out["source_type"].fillna("").astype(str)  # "King et al. 2022 (publication)": one column
+    out["source"] = [f"{s} ({k})" if k else s for s, k in zip(out["source"].astype(str), kinds, strict=True)]
+    return out.drop(columns="source_type")
+
+
+def merge_rows(df: pd.DataFrame, column: str, sep: str = "; ") -> pd.DataFrame:
+    """Rows that agree on every column but ``column`` become one row, their ``column`` values
+    joined with ``sep`` in order (each once): a long log of identical rows per outcome reads as one
+    row listing the outcomes. Row order: first appearance."""
+    others = [c for c in df.columns if c != column]
+    if df.empty or not others:
+        return df.copy()
+    key = df[others].astype(str).agg("\x1f".join, axis=1)
+    groups = df.groupby(key, sort=False)
+    out = groups[others].first()
+    out[column] = groups[column].agg(lambda s: sep.join(dict.fromkeys(str(v) for v in s)))
+    return out[list(df.columns)].reset_index(drop=True)

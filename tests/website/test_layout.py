@@ -35,7 +35,8 @@ def _open(browser, server, page: str, width: str) -> None:
     browser.execute_async_script("""
         const done = arguments[arguments.length - 1];
         const math = (window.MathJax && MathJax.startup && MathJax.startup.promise) || Promise.resolve();
-        Promise.all([document.fonts.ready, math]).then(() => setTimeout(done, 150), () => done());
+        const loaded = new Promise(r => document.readyState === 'complete' ? r() : addEventListener('load', r));
+        Promise.all([document.fonts.ready, math, loaded]).then(() => setTimeout(done, 150), () => done());
     """)
 
 
@@ -118,6 +119,64 @@ TEXT_JS = """
       .filter(el => !el.closest('.cell_input, div.highlight, .highlight, code, details:not([open])'))
       .map(el => el.innerText).join('\\n');
 """
+# Everything a reader sees in the article, headings and tables included; not code (cells, inline
+# code, which is for reviewers), not collapsed details. Used by tests/website/test_reader.py.
+VISIBLE_JS = """
+    const main = document.querySelector('article') || document.body;
+    const parts = [];
+    const walker = document.createTreeWalker(main, NodeFilter.SHOW_TEXT);
+    while (walker.nextNode()) {
+      const el = walker.currentNode.parentElement;
+      if (!el || el.closest('.cell_input, div.highlight, pre, code, script, style, details:not([open]), .visually-hidden, mjx-assistive-mml')) continue;
+      if (!el.getClientRects().length) continue;
+      parts.push(walker.currentNode.textContent);
+    }
+    return parts.join(' ');
+"""
+# WCAG 2.1 contrast of table cells, captions and figure captions against the background they are
+# drawn on (the nearest ancestor with an opaque enough background; white at the root).
+CONTRAST_JS = r"""
+const rgba = c => { const m = c.match(/[\d.]+/g) || [0, 0, 0, 0]; return m.map(Number).concat([1]).slice(0, 4); };
+const lum = ([r, g, b]) => { const f = v => { v /= 255; return v <= 0.03928 ? v / 12.92 : Math.pow((v + 0.055) / 1.055, 2.4); };
+  return 0.2126 * f(r) + 0.7152 * f(g) + 0.0722 * f(b); };
+const background = el => {
+  let layers = [];
+  for (let e = el; e; e = e.parentElement) {
+    const c = rgba(getComputedStyle(e).backgroundColor);
+    if (c[3] > 0) { layers.push(c); if (c[3] >= 0.99) break; }
+  }
+  let out = [255, 255, 255];
+  for (const c of layers.reverse()) out = out.map((v, i) => c[i] * c[3] + v * (1 - c[3]));
+  return out;
+};
+const low = [];
+for (const el of document.querySelectorAll('article td, article th, article caption, article figcaption, article .jm-scroll-hint, article .jm-figure-hint')) {
+  const text = el.innerText.trim();
+  if (!text || !el.getClientRects().length) continue;
+  const fg = rgba(getComputedStyle(el).color), bg = background(el);
+  const colour = fg.slice(0, 3).map((v, i) => v * fg[3] + bg[i] * (1 - fg[3]));
+  const [a, b] = [lum(colour), lum(bg)].sort((x, y) => y - x);
+  const ratio = (a + 0.05) / (b + 0.05);
+  if (ratio < 4.5) low.push(`${text.slice(0, 40)}: ${ratio.toFixed(2)}:1`);
+}
+return low;
+"""
+# Forest plots (natural and shown width, scrolling box, hint) and card tables, at either width.
+READER_JS = """
+const forest = Array.from(document.querySelectorAll('.cell_output img[alt^="Forest plot"]')).map(img => {
+  const box = img.closest('.cell_output');
+  const prev = box && box.previousElementSibling;
+  return {natural: img.naturalWidth, shown: Math.round(img.getBoundingClientRect().width),
+          overflows: box ? box.scrollWidth > box.clientWidth + 2 : false, scroll: box ? box.scrollLeft : 0,
+          hint: !!(prev && prev.classList.contains('jm-figure-hint'))};
+});
+const cards = Array.from(document.querySelectorAll('table.jm-cards')).map(t => {
+  const box = t.closest('.jm-table-scroll') || t.parentElement;
+  return {overflows: box.scrollWidth > box.clientWidth + 2 || t.getBoundingClientRect().right > document.documentElement.clientWidth + 1,
+          labelled: Array.from(t.querySelectorAll('tbody td')).every(td => td.hasAttribute('data-label'))};
+});
+return {forest: forest, cards: cards, height: document.documentElement.scrollHeight};
+"""
 _MEASURED: dict = {}
 
 
@@ -127,9 +186,11 @@ def _measure(browser, server, page: str, width: str) -> dict:
     if key not in _MEASURED:
         _open(browser, server, page, width)
         found = browser.execute_script(OVERFLOW_JS)
+        found.update(browser.execute_script(READER_JS))
         if width == "desktop":
             found.update(cells=browser.execute_script(CELLS_JS), text=browser.execute_script(TEXT_JS),
-                         footer=browser.execute_script(FOOTER_JS))
+                         footer=browser.execute_script(FOOTER_JS), contrast=browser.execute_script(CONTRAST_JS),
+                         visible=browser.execute_script(VISIBLE_JS))
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)
         _screenshot(browser, SCREENSHOTS / f"{page.replace('/', '_').removesuffix('.html')}_{WIDTHS[width][0]}.png",
                     width)

@@ -108,7 +108,7 @@ def test_search_finds_a_trial(browser, server):
 
 def test_math_renders_offline(browser, server):
     browser.get(f"{server}/chapters/methods.html")
-    _wait(browser, lambda d: len(d.find_elements("css selector", "mjx-container svg")) > 0, timeout=30)
+    _wait(browser, lambda d: len(d.find_elements("css selector", "mjx-container mjx-math")) > 0, timeout=30)
     sources = browser.execute_script(
         "return performance.getEntriesByType('resource').map(e => e.name)")
     external = [s for s in sources if not s.startswith(browser.current_url.split("/chapters/")[0])]
