@@ -93,7 +93,7 @@ def explore(pkg: DataPackage, outcome: str, grid: dict, studies="all", measure: 
     result. The comparison table is built once per data setting and pooled under each model.
     ``distinct`` is True for the first row of each set of identical analyses (same comparisons,
     same model), ``same_as`` the row it duplicates."""
-    from jakmeta.analysis import DEFAULT_MEASURE, effect_sizes, study_set
+    from jakmeta.analysis import DEFAULT_MEASURE, effect_sizes
     from jakmeta.pooling import pool
 
     ids = protocol_studies(pkg, outcome, studies) if isinstance(studies, str) else studies
