@@ -115,8 +115,10 @@ def test_every_row_names_drugs_trials_and_weeks():
 
 
 def test_rows_without_data_say_so():
-    row = SOF.set_index("row_id").loc["salt20_upadacitinib_15mg"]
-    assert row["certainty"] == "no estimate" and "No trial of upadacitinib" in row["statement"]
+    empty = SOF[SOF["k"] == 0]
+    assert len(empty)  # e.g. discontinuation with ritlecitinib: no usable data in this version
+    for r in empty.itertuples():
+        assert r.certainty == "no estimate" and r.statement.startswith(("No trial", "Data from")), r.row_id
 
 
 def test_thresholds_of_the_protocol_and_certainty_agree():
@@ -128,12 +130,12 @@ def test_adolescent_only_trials_stay_out_of_adult_rows():
     import dataclasses
 
     studies = PKG.studies.copy()
-    studies.loc[studies["study_id"] == "brave_aa2", "trial_name"] = "BRAVE-AA-PEDS"
-    studies.loc[studies["study_id"] == "brave_aa2", "eligibility"] = "adolescents aged 12 to 17 years"
+    studies.loc[studies["study_id"] == "brave_aa2", "population"] = "adolescents"
     young = dataclasses.replace(PKG, studies=studies)
-    assert protocol.adolescent_only(young) == ["brave_aa2"]
+    assert protocol.adolescent_only(young) == ["brave_aa2", "brave_aa_peds"]
     assert "brave_aa2" not in protocol.trials_for(young, protocol.entry(PKG, "salt20"))
-    assert protocol.adolescent_only(PKG) == []
+    assert protocol.adolescent_only(PKG) == ["brave_aa_peds"]
+    assert "brave_aa_peds" not in protocol.trials_for(PKG, protocol.entry(PKG, "salt20_baricitinib_4mg"))
 
 
 def test_forest_plot_diamond_is_the_headline():
@@ -212,4 +214,4 @@ def test_sensitivity_rows_run_from_the_command_line(capsys):
         assert code == 0, err
         row = pd.read_csv(io.StringIO(out)).iloc[0]
         h = fewstudies.headline(protocol.run(PKG, e))
-        assert row["estimate"] == pytest.approx(round(math.exp(h.estimate), 3))
+        assert row["estimate"] == pytest.approx(math.exp(h.estimate), rel=1e-12)
