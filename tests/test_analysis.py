@@ -83,7 +83,7 @@ def test_every_rule_gives_a_valid_analysis(rule):
 def test_double_zero_trials_are_left_out_of_ratio_pools():
     a = analyse(PKG, "ae_serious", studies=["delgo_ph2a"])  # 0/20 vs 0/10 (the Liu set now has more trials)
     assert a.result is None
-    assert "LEO 124249 ointment phase 2a" in set(a.excluded["trial"])
+    assert "Delgocitinib ointment phase 2a" in set(a.excluded["trial"])
     assert "no information" in report.sentence(a)
 
 

@@ -179,3 +179,14 @@ def test_cochrane_regrowth_reproduces_the_review_risk_ratios(pkg):
     t = triangulation.cochrane_regrowth(pkg)
     got = sorted(round(v, 4) for v in t["Cochrane RR"])
     assert got == sorted([5.3419, 15.2, 5.871, 20.2, 5.0])
+
+
+def test_missing_evidence_trials_are_awaiting_classification_in_the_screening():
+    """The publication-bias list (missing_evidence.csv) and the screening say the same of each trial:
+    every trial counted as missing evidence is awaiting classification in screening.csv."""
+    from jakmeta.data import load_package
+
+    pkg = load_package()
+    awaiting = pkg.screening.loc[pkg.screening["decision"] == "awaiting_classification", "registry_id"]
+    missing = set(pkg.missing_evidence["registry_id"])
+    assert missing and missing <= set(awaiting.dropna()), sorted(missing - set(awaiting.dropna()))

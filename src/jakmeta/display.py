@@ -65,7 +65,7 @@ DEFAULT_LABELS: dict[str, str] = {
 }
 
 #: RoB 2 judgements as written in data/risk_of_bias.csv, and as a reader reads them.
-ROB_JUDGEMENTS = {"low": "Low", "some_concerns": "Some concerns", "high": "High", "not_assessed": "Not assessed"}
+ROB_JUDGEMENTS = {"low": "Low", "some_concerns": "Some concerns", "high": "High", "not_assessed": "No information read by us"}
 
 #: Words that keep a fixed spelling when a label is derived from a snake_case name.
 _TOKENS = {
@@ -240,6 +240,15 @@ class Table:
         return len(self.cells)
 
 
+_ASCII_SIGNS = re.compile(r"\s*(<=|>=)\s*")
+
+
+def reader_signs(text: str) -> str:
+    """ASCII comparison signs as a reader writes them: ``SALT>=50`` -> ``SALT ≥ 50``, ``<=`` -> ``≤``
+    (the data keep the ASCII form their sources and rules use)."""
+    return _ASCII_SIGNS.sub(lambda m: " ≤ " if m.group(1) == "<=" else " ≥ ", text)
+
+
 def show_table(df, labels: dict[str, str] | None = None, decimals: dict[str, int] | int | None = None,
                missing: str = "—", caption: str | None = None, index: bool = False) -> Table:
     """Render ``df`` for a reader: no row index (unless ``index=True``), human column labels
@@ -288,7 +297,7 @@ def show_table(df, labels: dict[str, str] | None = None, decimals: dict[str, int
             elif _is_number(v):
                 texts.append(format_number(v, 2 if places is None else places))
             else:
-                texts.append(str(v))
+                texts.append(reader_signs(str(v)))
         header.append(labels[name] if name in labels else column_label(name))
         columns.append(texts)
         numeric.append(is_num)

@@ -185,7 +185,7 @@ def forest_plot(table: pd.DataFrame, result, measure: str, *, title: str = "",
     """Forest plot laid out as Cochrane's RevMan and robvis do: per trial, the arm data (events and
     total, or mean, SD and N, per arm), the weight, the estimate and CI as text, the estimate as a
     box (area ~ weight) with its CI, and, when ``rob`` is given, the RoB 2 judgements per domain
-    and overall as coloured dots with symbols (+ low, − some concerns, × high, ? not assessed).
+    and overall as coloured dots with symbols (+ low, − some concerns, × high, ? no information read by us).
     Under the trials: the pooled estimate (diamond), the prediction interval as its own row, and
     heterogeneity (τ², Q with df and p, I²) and the test for the overall effect as text.
 
@@ -320,7 +320,7 @@ def forest_plot(table: pd.DataFrame, result, measure: str, *, title: str = "",
     if show_rob:
         het_lines.append("Risk of bias (RoB 2): " + "; ".join(
             f"D{i + 1} {ROB_DOMAIN_NAMES[d]}" for i, d in enumerate(ROB_DOMAINS[:5]))
-            + "; O overall. Judgements: + low, − some concerns, × high, ? not assessed.")
+            + "; O overall. Judgements: + low, − some concerns, × high, ? no information read by us.")
     if any(markers):
         het_lines.append("Source of the values: " + marker_legend(markers) + ".")
     # the notes under the plot wrap to the figure's width (DejaVu Sans 8.5 pt: about 4.9 pt a character)

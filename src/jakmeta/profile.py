@@ -117,7 +117,10 @@ def risk_of_bias_sources(pkg: DataPackage) -> pd.DataFrame:
     """Per trial and scope: the overall RoB 2 judgement, who made it (a published assessment, the
     review team from the trial's own documents, or none), the domains with no information read by
     us, and the source key."""
+    from jakmeta.display import reference_labels
+
     table = pkg.risk_of_bias
+    labels = reference_labels()
     out = []
     for (sid, scope), group in table.groupby(["study_id", "outcome_scope"], sort=False):
         overall = group[group["domain"] == "overall"]
@@ -132,7 +135,8 @@ def risk_of_bias_sources(pkg: DataPackage) -> pd.DataFrame:
                                   else "published assessment and review team" if published.any()
                                   else "review team, from the trial's documents"),
                     "Domains with no information read by us": ", ".join(gaps) or "none",
-                    "Source of the overall row": overall["source"].iloc[0] if len(overall) else "—"})
+                    "Source of the overall row": labels.get(overall["source"].iloc[0], overall["source"].iloc[0])
+                    if len(overall) else "—"})
     return pd.DataFrame(out)
 
 

@@ -223,8 +223,10 @@ def readable(df: pd.DataFrame, pkg: DataPackage, references=None) -> pd.DataFram
 
 
 def _signs(text: str) -> str:
-    """ASCII comparison signs as a reader writes them: ``SALT<=20`` -> ``SALT ≤ 20``."""
-    return re.sub(r"\s*(<=|>=)\s*", lambda m: " ≤ " if m.group(1) == "<=" else " ≥ ", text)
+    """ASCII comparison signs as a reader writes them (:func:`jakmeta.display.reader_signs`)."""
+    from jakmeta.display import reader_signs
+
+    return reader_signs(text)
 
 
 def arm_label(pkg: DataPackage, study_id: str, arm_id: str) -> str:
