@@ -204,7 +204,7 @@ def test_relabel_arms_and_risk_of_bias():
     assert out["arm_id"].tolist() == ["Baricitinib 4 mg QD", "Placebo QD", "x"]
     assert out["study_id"].tolist() == ["Trial one", "Trial one", "t2"]
     assert out["D1_randomisation"].tolist()[:2] == ["Some concerns", "Low"]
-    assert out["overall"].tolist() == ["High", "Not assessed", "Low"]
+    assert out["overall"].tolist() == ["High", "No information read by us", "Low"]
     assert show_table(out).header == ["Trial", "Arm", "D1 Randomisation", "Overall"]
 
 
