@@ -53,12 +53,12 @@ def test_split_rule_shares_the_placebo_group_without_double_counting():
 
 def test_highest_rule_takes_the_highest_dose():
     table = comparison_table(PKG, "salt20", multiarm="highest", studies=["thrive_aa1"])
-    assert table.loc[0, "arms"] == "CTP-543 12 mg BID"
+    assert table.loc[0, "arms"] == "Deuruxolitinib 12 mg BID"
 
 
 def test_licensed_rule_keeps_only_licensed_doses():
     table = comparison_table(PKG, "salt20", multiarm="licensed", studies=["allegro_2b3", "thrive_aa1"])
-    assert list(table["arms"]) == ["Ritlecitinib 50 mg QD", "CTP-543 8 mg BID"]
+    assert list(table["arms"]) == ["Ritlecitinib 50 mg QD", "Deuruxolitinib 8 mg BID"]
 
 
 def test_unknown_multiarm_rule_is_an_error():

@@ -124,11 +124,7 @@ def reproduction_rows(pkg: DataPackage, search_grid: bool = True) -> pd.DataFram
             row["settings_searched"] = len(found)
             if len(found):
                 best = found.iloc[0]
-                row["closest_settings"] = (f"{best['outcome_used']}, week {best['timepoint']}, {best['method']}, "
-                                           f"{best['ci']}, {best['multiarm']}, "
-                                           f"{'reported+derived' if best['include_derived'] else 'reported only'}, "
-                                           f"{'caveat rows out' if best['exclude_caveats'] else 'caveat rows in'}, "
-                                           f"{best['basis']}; trials: {best['trials_used']}")
+                row["closest_settings"] = settings_words(best)
                 row["closest_estimate"] = best["estimate"]
                 row["closest_ci_low"], row["closest_ci_high"] = best["ci_low"], best["ci_high"]
                 v = _verdict(best["estimate"], (best["ci_low"], best["ci_high"]), p["estimate"],
@@ -208,3 +204,25 @@ def reproduction_reasons(pkg: DataPackage, table: pd.DataFrame) -> list[str]:
             text += "The published figure itself comes from a news report, not the paper. "
         lines.append(text.strip())
     return lines
+
+
+#: The grid's settings in words (:func:`settings_words`).
+_WEEK_WORDS = {"primary": "each trial's primary week", "latest": "each trial's latest week"}
+_CI_WORDS = {"z": "Wald (normal) interval", "hksj": "HKSJ interval", "hksj-adhoc": "modified HKSJ interval"}
+_MULTIARM_WORDS = {"combine": "dose arms combined", "highest": "highest dose only", "licensed": "licensed doses only",
+                   "split": "placebo group split"}
+
+
+def settings_words(best) -> str:
+    """One analysis setting of the search grid as a reader reads it: 'SALT50, each trial's latest
+    week, τ² DL, Wald (normal) interval, highest dose only, reported and derived values, caveat rows
+    in, observed data; trials: ...'."""
+    from jakmeta.tables import outcome_label
+
+    week = _WEEK_WORDS.get(str(best["timepoint"]), f"week {best['timepoint']}")
+    return (f"{outcome_label(best['outcome_used'])}, {week}, τ² {best['method']}, "
+            f"{_CI_WORDS.get(best['ci'], best['ci'])}, {_MULTIARM_WORDS.get(best['multiarm'], best['multiarm'])}, "
+            f"{'reported and derived values' if best['include_derived'] else 'reported values only'}, "
+            f"{'caveat rows out' if best['exclude_caveats'] else 'caveat rows in'}, "
+            f"{'observed data' if best['basis'] == 'observed' else str(best['basis']).replace('_', ' ')}; "
+            f"trials: {best['trials_used']}")
