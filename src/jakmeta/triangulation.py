@@ -141,7 +141,7 @@ def reason(pkg: DataPackage, p: pd.Series, row: dict, computable: bool, same: li
     if _active_vs_active(comparison):
         return "An active-versus-active (network) comparison; our data hold placebo-controlled pairwise comparisons only."
     if p["outcome"] not in set(pkg.outcomes["outcome"]):
-        return (f"Outcome '{p['outcome']}' is not one of the outcomes in our data (the review's definition differs "
+        return ("This outcome is not one of the outcomes in our data (the review's definition differs "
                 "from SALT ≤ 20/30/50/90 or the SALT change).")
     parts = []
     if same is None:
