@@ -110,7 +110,7 @@ test-site: test-book
 
 ## make notebooks: re-execute every notebook in place and store its outputs (run after changing code or data).
 notebooks: install
-	$(OFFLINE) $(BIN)/python -m jakmeta.notebooks execute $(NOTEBOOKS)
+	$(OFFLINE) $(BIN)/python -m jakmeta.book.notebooks execute $(NOTEBOOKS)
 
 ## make snapshot: store the pooled results of this version in results/summaries/v<version>.csv
 ## (the "What changed" chapter compares consecutive snapshots).

@@ -7,7 +7,7 @@
   yet: a one-line script sets light mode when none is set, before the theme's script reads it;
 - a figure from a notebook cell without ``mystnb.image.alt`` metadata got its file name as alt
   text: the alt text is now read from the PNG's ``Description`` text chunk, which
-  ``jakmeta.plots`` writes from the numbers the figure shows (``fig.alt_text``);
+  ``jakmeta.book.plots`` writes from the numbers the figure shows (``fig.alt_text``);
 - the book is light only (its figures are drawn for white paper; one palette is checked for
   contrast): a script in the head sets light mode before the theme reads it, whatever the reader's
   system prefers or an earlier visit stored, and ``_static/book.css`` hides the colour-mode button;

@@ -1,6 +1,6 @@
 """Benchmark of the vectorised pooling engine (not a timed test).
 
-``jakmeta.pooling.pool_many`` pools 100,000 simulated meta-analyses of k = 7 studies with REML and
+``jakmeta.stats.pool_many`` pools 100,000 simulated meta-analyses of k = 7 studies with REML and
 the HKSJ interval in one vectorised call. For comparison, the same kind of work done the usual way,
 a Python loop calling ``statsmodels.stats.meta_analysis.combine_effects`` (DerSimonian-Laird, the
 cheapest estimator statsmodels offers; it has no REML), is timed on the first 2,000 rows in the
@@ -30,8 +30,8 @@ import warnings
 import numpy as np
 from statsmodels.stats.meta_analysis import combine_effects
 
-from jakmeta.bayes import pool_bayes
-from jakmeta.pooling import METHODS, pool, pool_many
+from jakmeta.stats import METHODS, pool, pool_many
+from jakmeta.stats.bayes import pool_bayes
 
 N_META = 100_000
 K = 7

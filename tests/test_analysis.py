@@ -9,9 +9,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from jakmeta import report, tables
-from jakmeta.analysis import MULTIARM_RULES, analyse, comparison_table, study_set
-from jakmeta.data import load_package
+from jakmeta.book import tables
+from jakmeta.evidence.package import load_package
+from jakmeta.review import analysis, reproduction, sensitivity, sentences, sof
+from jakmeta.review.analysis import MULTIARM_RULES, analyse, comparison_table, study_set
 
 PKG = load_package()
 
@@ -84,27 +85,27 @@ def test_double_zero_trials_are_left_out_of_ratio_pools():
     a = analyse(PKG, "ae_serious", studies=["delgo_ph2a"])  # 0/20 vs 0/10 (the Liu set now has more trials)
     assert a.result is None
     assert "Delgocitinib ointment phase 2a" in set(a.excluded["trial"])
-    assert "no information" in report.sentence(a)
+    assert "no information" in sentences.sentence(a)
 
 
 def test_single_trial_is_reported_not_pooled():
     a = analyse(PKG, "salt50")
     assert a.k == 1
     assert not a.result.tau2_estimable and math.isnan(a.result.tau2)
-    assert "no pooling" in report.sentence(a)
+    assert "no pooling" in sentences.sentence(a)
 
 
 def test_no_data_says_so():
     a = analyse(PKG, "salt90")
     assert a.k == 0 and a.result is None
-    assert report.sentence(a).startswith("No trial")
+    assert sentences.sentence(a).startswith("No trial")
 
 
 def test_sentence_numbers_come_from_the_headline():
-    from jakmeta.fewstudies import headline
+    from jakmeta.review.fewstudies import headline
 
-    a = report.primary(PKG, "salt20")
-    text = report.sentence(a)
+    a = sof.primary(PKG, "salt20")
+    text = sentences.sentence(a)
     h = headline(a)
     assert f"{math.exp(h.estimate):.2f}" in text
     assert f"{math.exp(h.ci_low):.2f}" in text
@@ -112,7 +113,7 @@ def test_sentence_numbers_come_from_the_headline():
 
 
 def test_split_rule_keeps_the_placebo_risk_and_counts_trials():
-    from jakmeta.analysis import study_set
+    from jakmeta.review.analysis import study_set
 
     table = comparison_table(PKG, "salt20", multiarm="split", studies=study_set(PKG, "all"))
     assert table["study_id"].nunique() < len(table)
@@ -126,8 +127,8 @@ def test_split_rule_keeps_the_placebo_risk_and_counts_trials():
 
 
 def test_sensitivity_grid_covers_every_combination_and_counts_distinct_ones():
-    grid = report.sensitivity_grid(PKG, "salt20", studies="all")
-    expected = math.prod(len(v) for v in report.GRID.values())
+    grid = sensitivity.sensitivity_grid(PKG, "salt20", studies="all")
+    expected = math.prod(len(v) for v in sensitivity.GRID.values())
     assert len(grid) == expected
     assert 0 < grid["distinct"].sum() < len(grid)
     dup = grid[~grid["distinct"] & grid["ci_low"].notna()].iloc[0]
@@ -136,14 +137,14 @@ def test_sensitivity_grid_covers_every_combination_and_counts_distinct_ones():
     primary = grid[(grid["method"] == "REML") & (grid["ci"] == "hksj") & (grid["multiarm"] == "combine")
                    & (grid["include_derived"] == "reported+derived") & (grid["timepoint"] == "primary")
                    & (grid["exclude_caveats"] == "caveat rows out") & (grid["basis"] == "observed")]
-    assert math.isclose(primary["estimate"].iloc[0], report.analysis_row(report.primary(PKG, "salt20"))["estimate"])
+    assert math.isclose(primary["estimate"].iloc[0], analysis.analysis_row(sof.primary(PKG, "salt20"))["estimate"])
     wide = grid.pivot_table(index=["method", "multiarm", "include_derived", "timepoint", "exclude_caveats", "basis"],
                             columns="ci", values="ci_low")
     assert (wide["hksj-adhoc"] <= wide["z"] + 1e-12).all()
 
 
 def test_nejm_basis_swaps_observed_counts_for_estimated_percentages():
-    from jakmeta.sensitivity import nejm_package
+    from jakmeta.review.sensitivity import nejm_package
 
     observed = comparison_table(PKG, "salt20", studies=["brave_aa1"])
     nejm = comparison_table(nejm_package(PKG), "salt20", studies=["brave_aa1"])
@@ -152,17 +153,17 @@ def test_nejm_basis_swaps_observed_counts_for_estimated_percentages():
 
 
 def test_summary_of_findings_has_every_outcome_and_the_drug_rows():
-    sof = report.summary_of_findings(PKG)
-    assert [o for o in sof["row"] if o in report.OUTCOMES] == list(report.OUTCOMES)
+    table = sof.summary_of_findings(PKG)
+    assert [o for o in table["row"] if o in sof.OUTCOMES] == list(sof.OUTCOMES)
     assert {"salt20_baricitinib_4mg", "salt20_baricitinib_2mg", "salt20_ritlecitinib_50mg",
-            "salt20_deuruxolitinib_8mg"} <= set(sof["row"])
-    assert set(sof["certainty"]) <= {"high", "moderate", "low", "very low", "no estimate"}
-    layout = report.sof_layout(sof)
-    assert "Certainty" in layout.columns and len(layout) == len(sof)
+            "salt20_deuruxolitinib_8mg"} <= set(table["row"])
+    assert set(table["certainty"]) <= {"high", "moderate", "low", "very low", "no estimate"}
+    layout = sof.sof_layout(table)
+    assert "Certainty" in layout.columns and len(layout) == len(table)
 
 
 def test_salt20_headline_is_usable_and_rated():
-    table = report.summary_table()
+    table = sof.summary_table()
     row = table[table["row_id"] == "salt20"].iloc[0]
     assert row["k"] >= 3
     assert row["ci_high"] / row["ci_low"] <= 50
@@ -170,21 +171,21 @@ def test_salt20_headline_is_usable_and_rated():
 
 
 def test_reproduction_verdicts():
-    from jakmeta.reproduction import _verdict
+    from jakmeta.review.reproduction import _verdict
 
     assert _verdict(5.28, (1.0, 9.0), 5.28, (1.0, 9.0), "OR")["verdict"].startswith("reproduced")
     assert _verdict(5.28 * 1.06, (1.0, 9.0), 5.28, (1.0, 9.0), "OR")["verdict"] == "not reproduced"
     assert _verdict(float("nan"), (1.0, 9.0), 5.28, (1.0, 9.0), "OR")["verdict"].endswith("no data")
-    assert report.ci_overlap((1, 2), (1, 2), log=True) == pytest.approx(1.0)
-    assert report.ci_overlap((3, 4), (1, 2), log=False) == 0.0
+    assert reproduction.ci_overlap((1, 2), (1, 2), log=True) == pytest.approx(1.0)
+    assert reproduction.ci_overlap((3, 4), (1, 2), log=False) == 0.0
 
 
 def test_reproduction_table_lists_every_published_liu_effect():
-    from jakmeta.reproduction import published_liu
+    from jakmeta.review.reproduction import published_liu
 
-    table = report.reproduction_rows(PKG, search_grid=False)
+    table = reproduction.reproduction_rows(PKG, search_grid=False)
     assert len(table) == len(published_liu(PKG)) >= 5
-    assert len(report.reproduction_reasons(PKG, table)) == len(table)
+    assert len(reproduction.reproduction_reasons(PKG, table)) == len(table)
 
 
 def test_totals_and_completeness():

@@ -5,9 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from jakmeta.bias import egger_test
-from jakmeta.effects import binary_effects, combine_arms, continuous_effects
-from jakmeta.pooling import (
+from jakmeta.stats import (
     leave_one_out,
     mantel_haenszel,
     peto,
@@ -16,6 +14,8 @@ from jakmeta.pooling import (
     subgroup_analysis,
     tau2_confint,
 )
+from jakmeta.stats.bias import egger_test
+from jakmeta.stats.effects import binary_effects, combine_arms, continuous_effects
 
 Y = [0.1, 0.3, -0.2, 0.5]
 V = [0.04, 0.05, 0.03, 0.06]

@@ -1,4 +1,4 @@
-"""jakmeta.bayes.pool_bayes against an independent brute-force quadrature and a published example."""
+"""jakmeta.stats.bayes.pool_bayes against an independent brute-force quadrature and a published example."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy import special, stats
 
-from jakmeta.bayes import pool_bayes
+from jakmeta.stats.bayes import pool_bayes
 
 # Crins et al. 2014 (paediatric liver transplantation, acute rejection), log odds ratios and
 # variances as printed in the bayesmeta vignette (metafor escalc, measure="OR").

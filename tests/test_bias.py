@@ -1,4 +1,4 @@
-"""Unit tests of jakmeta.bias (metafor's regtest values are checked in test_reference_cases.py)."""
+"""Unit tests of jakmeta.stats.bias (metafor's regtest values are checked in test_reference_cases.py)."""
 
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ import pytest
 import statsmodels.api as sm
 from scipy import stats
 
-from jakmeta.bias import MIN_K_FOR_ASYMMETRY_TESTS, egger_test
-from jakmeta.pooling import pool
+from jakmeta.stats import pool
+from jakmeta.stats.bias import MIN_K_FOR_ASYMMETRY_TESTS, egger_test
 
 # dat.egger2001 without ISIS-4, log odds ratios (metafor regtest docs)
 YI = np.array([-0.8303483, -1.05605267, -1.27833981, -0.04348511, 0.22314355, -2.40751999, -1.28093385,

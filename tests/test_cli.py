@@ -1,5 +1,5 @@
 """The command line (``python -m jakmeta ...``), the version and citation metadata, and the release
-helpers behind the "What changed" chapter and the downloads (jakmeta.release)."""
+helpers behind the "What changed" chapter and the downloads (jakmeta.book.release)."""
 
 from __future__ import annotations
 
@@ -21,8 +21,11 @@ import pytest  # noqa: E402
 import yaml  # noqa: E402
 
 import jakmeta  # noqa: E402
-from jakmeta import analysis, cli, release  # noqa: E402
-from jakmeta.data import load_package  # noqa: E402
+from jakmeta import cli
+from jakmeta.book import release
+from jakmeta.evidence import labels  # noqa: E402
+from jakmeta.evidence.package import load_package  # noqa: E402
+from jakmeta.review import analysis  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 NAN = re.compile(r"\bnan\b|<NA>|\bNaT\b", re.IGNORECASE)
@@ -44,13 +47,13 @@ def test_summary_markdown_has_no_nan(capsys):
 
 
 def test_summary_csv_has_a_header_and_one_row_per_outcome(capsys):
-    from jakmeta import report
+    from jakmeta.review import sof
 
     code, out, err = _main(capsys, "summary", "--format", "csv")
     assert code == 0, err
     frame = pd.read_csv(pd.io.common.StringIO(out))
     assert {"outcome", "k", "estimate", "ci_low", "ci_high", "certainty"} <= set(frame.columns)
-    assert len(frame) == len(report.summary_table())
+    assert len(frame) == len(sof.summary_table())
     assert not NAN.search(out)
 
 
@@ -108,7 +111,7 @@ def test_analyse_exclude_multiarm_and_plot(capsys, tmp_path):
 
 
 def test_analyse_without_data_says_so(capsys):
-    empty = [o for o in analysis.OUTCOME_LABELS
+    empty = [o for o in labels.OUTCOME_LABELS
              if analysis.analyse(load_package(), o, studies="liu").k == 0]
     if not empty:
         pytest.skip("every outcome has data in the liu set")
@@ -121,7 +124,7 @@ def test_analyse_unknown_outcome_lists_the_valid_ones(capsys):
     code, out, err = _main(capsys, "analyse", "salt21")
     assert code == 2 and out == ""
     assert "unknown outcome 'salt21'" in err
-    for outcome in analysis.OUTCOME_LABELS:
+    for outcome in labels.OUTCOME_LABELS:
         assert outcome in err
 
 
@@ -250,7 +253,7 @@ def test_snapshot_command_writes_the_current_version(capsys, tmp_path):
     assert code == 0, err
     stored = pd.read_csv(tmp_path / f"v{jakmeta.__version__}.csv")
     assert list(stored.columns) == release.SNAPSHOT_COLUMNS + release.PROTOCOL_COLUMNS
-    from jakmeta import protocol
+    from jakmeta.review import protocol
 
     assert list(stored["row_id"]) == [e.row_id for e in protocol.entries()]
 

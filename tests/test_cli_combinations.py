@@ -31,11 +31,13 @@ import re
 
 import pytest
 
-import jakmeta.data
-from jakmeta import analysis, cli
-from jakmeta.analysis import MULTIARM_RULES
-from jakmeta.data import is_binary_outcome, load_package
-from jakmeta.pooling import CI_METHODS, METHODS
+import jakmeta.evidence.package
+from jakmeta import cli
+from jakmeta.evidence import labels  # noqa: E402
+from jakmeta.evidence.package import is_binary_outcome, load_package
+from jakmeta.review import analysis
+from jakmeta.review.analysis import MULTIARM_RULES
+from jakmeta.stats import CI_METHODS, METHODS
 
 PKG = load_package()
 OUTCOMES = cli.analysable_outcomes(PKG)
@@ -76,7 +78,7 @@ def _cached_comparison_table(pkg, outcome, **kwargs):
 
 @pytest.fixture(autouse=True)
 def _package_loaded_once(monkeypatch):
-    monkeypatch.setattr(jakmeta.data, "load_package", lambda directory=None: PKG)
+    monkeypatch.setattr(jakmeta.evidence.package, "load_package", lambda directory=None: PKG)
     monkeypatch.setattr(analysis, "comparison_table", _cached_comparison_table)
 
 
@@ -219,17 +221,17 @@ def test_every_outcome_with_placebo_and_active_arms_is_accepted(capsys, tmp_path
     rows = PKG.outcomes[PKG.outcomes["status"] != "not_available"].merge(PKG.arms, on=["study_id", "arm_id"])
     for outcome, group in rows.groupby("outcome"):
         both = {"placebo", "active"} <= set(group["role"])
-        assert (outcome in OUTCOMES) == (both or outcome in analysis.OUTCOME_LABELS), outcome
+        assert (outcome in OUTCOMES) == (both or outcome in labels.OUTCOME_LABELS), outcome
     code, _, err = _run(capsys, ["analyse", "ae_no_such_event"])
     assert code == 2 and "unknown outcome 'ae_no_such_event'; valid:" in err and "ae_acne" in err
 
 
 def test_summary_and_reproduce_print_three_significant_figures(capsys, monkeypatch):
-    from jakmeta import report
+    from jakmeta.review import reproduction, sof
 
-    frame, reproduction = report.summary_table(), report.reproduction_table()
-    monkeypatch.setattr(report, "summary_table", lambda data=None: frame)  # built once, printed thrice
-    monkeypatch.setattr(report, "reproduction_table", lambda data=None: reproduction)
+    frame, table = sof.summary_table(), reproduction.reproduction_table()
+    monkeypatch.setattr(sof, "summary_table", lambda data=None: frame)  # built once, printed thrice
+    monkeypatch.setattr(reproduction, "reproduction_table", lambda data=None: table)
     code, out, err = _run(capsys, ["summary"])
     assert code == 0, err
     for value in frame["ci_low"].dropna():
@@ -242,7 +244,7 @@ def test_summary_and_reproduce_print_three_significant_figures(capsys, monkeypat
     assert repr(float(frame["estimate"].dropna().iloc[0])) in csv  # CSV keeps full precision
     code, out, err = _run(capsys, ["reproduce"])
     assert code == 0, err
-    published = reproduction["published"].dropna()
+    published = table["published"].dropna()
     assert all(f" {str(v) if not float(v).is_integer() else int(v)} " in out for v in published)
 
 
@@ -256,7 +258,7 @@ def test_significant(value, text):
 @pytest.mark.parametrize("p, text", [(0.0, "< 0.001"), (0.0004, "< 0.001"), (0.004, "0.004"), (0.0449, "0.04"),
                                      (0.0951, "0.10"), (0.5, "0.50"), (float("nan"), "not estimable")])
 def test_p_values_are_never_printed_as_zero(p, text):
-    from jakmeta import wording
+    from jakmeta.review import wording
 
     assert wording.p_value(p) == text
     assert wording.p_text(p) == (f"p {text}" if text[0] in "<n" else f"p = {text}")

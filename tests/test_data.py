@@ -19,7 +19,7 @@ import pandas as pd
 import pytest
 
 from jakmeta import cli
-from jakmeta.data import DataValidationError, load_package, validate_package
+from jakmeta.evidence.package import DataValidationError, load_package, validate_package
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "data"

@@ -8,14 +8,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from jakmeta.display import (
-    Table,
-    column_label,
-    format_number,
-    reference_labels,
-    relabel,
-    show_table,
-)
+from jakmeta.book.display import Table, format_number, show_table
+from jakmeta.evidence.labels import column_label, reference_labels, relabel
 
 
 @pytest.fixture
@@ -211,7 +205,7 @@ def test_relabel_arms_and_risk_of_bias():
 def test_reference_labels_keep_organisation_authors_whole(tmp_path):
     """An author in its own braces is an organisation ("Eli Lilly and Company and Incyte" is two
     organisations, not a person called Lilly with co-authors)."""
-    from jakmeta.display import reference_labels
+    from jakmeta.evidence.labels import reference_labels
 
     bib = tmp_path / "refs.bib"
     bib.write_text("@misc{lilly,\n  author = {{Eli Lilly and Company} and {Incyte}},\n  year = {2022}\n}\n"

@@ -1,4 +1,4 @@
-"""Unit tests of jakmeta.effects (metafor's escalc values are checked in test_reference_cases.py)."""
+"""Unit tests of jakmeta.stats.effects (metafor's escalc values are checked in test_reference_cases.py)."""
 
 from __future__ import annotations
 
@@ -10,8 +10,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from statsmodels.stats.meta_analysis import effectsize_2proportions, effectsize_smd
 
-from jakmeta.effects import _hedges_j, binary_effects, combine_arms, continuous_effects
-from jakmeta.pooling import peto, pool
+from jakmeta.stats import peto, pool
+from jakmeta.stats.effects import _hedges_j, binary_effects, combine_arms, continuous_effects
 
 
 def test_log_or_rr_rd_by_hand():

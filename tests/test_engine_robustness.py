@@ -14,7 +14,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from scipy import optimize
 
-from jakmeta.pooling import DegenerateResultWarning, pool, pool_many
+from jakmeta.stats import DegenerateResultWarning, pool, pool_many
 
 # A k = 7 data set with a bimodal restricted likelihood (variances 0.001 to 6, found by a random
 # search): the likelihood has a local maximum at tau² = 0 and its global maximum near 0.12.
@@ -229,7 +229,7 @@ def test_pool_result_status_explains_missing_values():
     assert pool([0.4], [0.09]).status.startswith("single study")
     assert pool([0.1, 0.3, 0.2], [0.05, 0.04, 0.06], method="FE").status.startswith("common-effect model")
     assert "multimodal" in pool(BIMODAL_Y, BIMODAL_V).status
-    from jakmeta.pooling import mantel_haenszel, peto
+    from jakmeta.stats import mantel_haenszel, peto
 
     assert peto([5, 3], [50, 40], [9, 7], [50, 41]).status.startswith("common-effect model")
     assert "single informative table" in mantel_haenszel([5], [50], [9], [50]).status

@@ -13,8 +13,10 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 
-from jakmeta import grade, plots, report, simulation  # noqa: E402
-from jakmeta.data import load_package  # noqa: E402
+from jakmeta.book import plots  # noqa: E402
+from jakmeta.evidence.package import load_package  # noqa: E402
+from jakmeta.review import grade, sof  # noqa: E402
+from jakmeta.stats import simulation  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 PKG = load_package()
@@ -91,7 +93,7 @@ def _png(fig) -> bytes:
 
 
 def test_forest_plot_is_deterministic_and_labelled():
-    a = report.primary(PKG, "salt20", studies="all")
+    a = sof.primary(PKG, "salt20", studies="all")
     fig = plots.forest_plot(a.table, a.result, a.measure, title="SALT ≤ 20")
     ax = fig.axes[0]
     assert "Odds ratio" in ax.get_xlabel() and ax.get_xscale() == "log"
@@ -105,8 +107,8 @@ def test_forest_plot_is_deterministic_and_labelled():
 
 
 def test_forest_plot_of_a_single_trial_draws_no_pool():
-    first = report.primary(PKG, "salt50").table["study_id"].iloc[0]
-    a = report.primary(PKG, "salt50", studies=[first])  # one trial (the update added SALT50 trials)
+    first = sof.primary(PKG, "salt50").table["study_id"].iloc[0]
+    a = sof.primary(PKG, "salt50", studies=[first])  # one trial (the update added SALT50 trials)
     assert a.k == 1
     fig = plots.forest_plot(a.table, a.result, a.measure)
     assert "Pooled" not in " ".join(t.get_text() for t in fig.axes[0].texts)
@@ -114,7 +116,7 @@ def test_forest_plot_of_a_single_trial_draws_no_pool():
 
 
 def test_other_plots_render():
-    a = report.primary(PKG, "salt20", studies="all")
+    a = sof.primary(PKG, "salt20", studies="all")
     for fig in (plots.funnel_plot(a.table["yi"], a.table["vi"], a.result.estimate, "OR"),
                 plots.traffic_light_plot(PKG.risk_of_bias),
                 plots.completeness_plot(report_matrix())):
@@ -122,7 +124,7 @@ def test_other_plots_render():
 
 
 def report_matrix():
-    from jakmeta import tables
+    from jakmeta.book import tables
 
     return tables.completeness_matrix(PKG)
 

@@ -9,9 +9,10 @@ import math
 import numpy as np
 import pytest
 
-from jakmeta import certainty, fewstudies, grade, simulation, wording
-from jakmeta.analysis import analyse
-from jakmeta.data import load_package
+from jakmeta.evidence.package import load_package
+from jakmeta.review import certainty, fewstudies, grade, wording
+from jakmeta.review.analysis import analyse
+from jakmeta.stats import simulation
 
 PKG = load_package()
 
@@ -99,7 +100,7 @@ def test_indirectness_comes_from_recorded_facts():
 
 
 def test_footnotes_state_the_numbers():
-    from jakmeta import sof
+    from jakmeta.review import sof
 
     table = sof.summary_of_findings(PKG)
     for notes in table["footnotes"]:
@@ -115,7 +116,7 @@ def test_wide_interval_from_few_trials_is_explained():
 # ------------------------------------------------------------------------------ simulation
 
 def test_vectorised_bayes_matches_the_engine():
-    from jakmeta.bayes import pool_bayes
+    from jakmeta.stats.bayes import pool_bayes
 
     yi, vi = simulation.simulate_meta_analyses(3, 0.2, 5, seed=7)
     low, high = simulation.bayes_intervals(yi, vi)
@@ -135,7 +136,7 @@ def test_few_studies_simulation_is_reproducible():
 # ------------------------------------------------------------------ reproduction, triangulation
 
 def test_every_liu_figure_is_explained_trial_by_trial():
-    from jakmeta import reproduction
+    from jakmeta.review import reproduction
 
     table = reproduction.reproduction_rows(PKG, search_grid=False)
     for r in table.itertuples():
@@ -145,7 +146,7 @@ def test_every_liu_figure_is_explained_trial_by_trial():
 
 
 def test_triangulation_sets_other_reviews_beside_ours():
-    from jakmeta import triangulation
+    from jakmeta.review import triangulation
 
     table = triangulation.triangulation_table(PKG)
     assert "liu2023" not in set(table["review"])
@@ -157,8 +158,8 @@ def test_triangulation_sets_other_reviews_beside_ours():
 def test_continuous_outcomes_use_inverse_variance_and_their_own_prior_scale():
     import pandas as pd
 
-    from jakmeta.analysis import Analysis
-    from jakmeta.pooling import pool
+    from jakmeta.review.analysis import Analysis
+    from jakmeta.stats import pool
 
     table = pd.DataFrame({"study_id": ["a", "b"], "trial": ["A", "B"], "yi": [-30.0, -20.0], "vi": [9.0, 16.0],
                           "mean_t": [-40, -30], "sd_t": [30, 30], "n_t": [200, 150], "mean_c": [-10, -10],
@@ -194,7 +195,7 @@ def test_imprecision_prints_the_interval_as_the_sof_does():
 
 
 def test_ritlecitinib_row_is_not_rated_down_twice_for_imprecision():
-    from jakmeta import sof
+    from jakmeta.review import sof
 
     a = sof.primary(PKG, "salt20", drug="ritlecitinib", dose="50 mg")
     f = certainty.assess(PKG, a)
@@ -231,7 +232,7 @@ def test_inconsistency_with_i2_zero_does_not_say_the_trials_differ():
 
 
 def test_no_risk_of_bias_judgement_rests_on_what_was_not_read():
-    from jakmeta import rob
+    from jakmeta.evidence import rob
 
     table = PKG.risk_of_bias
     judged = table[table["judgement"] != rob.NO_INFORMATION]
@@ -244,7 +245,7 @@ def test_no_risk_of_bias_judgement_rests_on_what_was_not_read():
 def test_validator_refuses_a_judgement_resting_on_what_was_not_read(tmp_path):
     import shutil
 
-    from jakmeta.data import validate_package
+    from jakmeta.evidence.package import validate_package
 
     shutil.copytree(PKG.directory, tmp_path / "data")
     shutil.copy(PKG.directory.parent / "references.bib", tmp_path / "references.bib")
@@ -256,7 +257,7 @@ def test_validator_refuses_a_judgement_resting_on_what_was_not_read(tmp_path):
 
 
 def test_unread_domains_are_shown_both_ways():
-    from jakmeta import sof
+    from jakmeta.review import sof
 
     a = sof.primary(PKG, "salt20", drug="deuruxolitinib", dose="8 mg")
     primary, sensitivity = certainty.assess(PKG, a), certainty.assess(PKG, a, unread_as="some_concerns")
@@ -267,7 +268,7 @@ def test_unread_domains_are_shown_both_ways():
 
 
 def test_scope_of_a_rob_row():
-    from jakmeta import rob
+    from jakmeta.evidence import rob
 
     assert rob.scope_rank("harms (adverse events)", "ae_serious") == 0
     assert rob.scope_rank("harms (adverse events)", "salt20") == 2
@@ -298,7 +299,7 @@ def test_class_row_resting_on_one_drug_is_indirect():
 
 @pytest.fixture(scope="module")
 def evidence():
-    from jakmeta import profile, sof
+    from jakmeta.review import profile, sof
 
     table = sof.summary_of_findings(PKG)
     return table, profile.evidence_profile(PKG, sof_table=table)
@@ -336,7 +337,7 @@ def test_certainty_words_in_one_case_with_symbols(evidence):
 
 
 def sof_layout_certainty(table):
-    from jakmeta import sof
+    from jakmeta.review import sof
 
     return [c for c in sof.sof_layout(table)["Certainty"] if c != "no estimate"]
 
@@ -351,7 +352,7 @@ def test_bayesian_headlines_are_labelled_credible_intervals(evidence):
 
 
 def test_threshold_sensitivity_changes_only_what_the_threshold_touches():
-    from jakmeta import profile
+    from jakmeta.review import profile
 
     table = profile.threshold_sensitivity(PKG)
     assert {"Certainty, GRADE default: any effect", "Certainty, half", "Certainty, twice"} <= set(table.columns)
@@ -362,7 +363,7 @@ def test_threshold_sensitivity_changes_only_what_the_threshold_touches():
 def test_changes_names_only_rows_whose_certainty_moves():
     import pandas as pd
 
-    from jakmeta import profile
+    from jakmeta.review import profile
 
     table = pd.DataFrame({"Outcome": ["a", "b", "c"], "Certainty": ["⨁⨁⨁⨁ high", "⨁⨁◯◯ low", "no estimate"],
                           "S": ["⨁⨁⨁◯ moderate", "⨁⨁◯◯ low", "—"]})

@@ -91,7 +91,7 @@ def _run_nbval(notebook: Path) -> subprocess.CompletedProcess:
     env = {k: v for k, v in os.environ.items() if k != "MPLBACKEND"}
     env["PYTHONHASHSEED"] = "0"
     return subprocess.run(
-        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-p", "jakmeta.notebooks", "--nbval",
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-p", "jakmeta.book.notebooks", "--nbval",
          "--nbval-current-env", "--nbval-sanitize-with", str(ROOT / "tests" / "nbval_sanitize.cfg"),
          str(notebook)],
         capture_output=True, text=True, cwd=notebook.parent, env=env, timeout=300,
@@ -142,7 +142,7 @@ def _git(cwd: Path, *args: str) -> None:
 def test_nbval_hint_names_the_changed_data_rows(tmp_path):
     """When a stored output no longer matches, the hint lists the data rows changed since the
     notebook was committed, and says how to store new outputs."""
-    from jakmeta.notebooks import nbval_hint
+    from jakmeta.book.notebooks import nbval_hint
 
     (tmp_path / "data").mkdir()
     (tmp_path / "chapters").mkdir()
@@ -156,6 +156,6 @@ def test_nbval_hint_names_the_changed_data_rows(tmp_path):
     hint = nbval_hint(str(tmp_path / "chapters" / "x.ipynb"), root=str(tmp_path))
     assert "data/outcomes.csv line 3 was: brave_aa2,103" in hint
     assert "data/outcomes.csv line 3 now: brave_aa2,104" in hint
-    assert "make notebooks" in hint and "jakmeta.notebooks execute chapters/x.ipynb" in hint
+    assert "make notebooks" in hint and "jakmeta.book.notebooks execute chapters/x.ipynb" in hint
     clean = nbval_hint(str(tmp_path / "chapters" / "x.ipynb"), mismatch=False, root=str(tmp_path / "chapters"))
     assert "raised an error" in clean

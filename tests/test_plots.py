@@ -15,8 +15,8 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 import pytest  # noqa: E402
 
-from jakmeta import plots  # noqa: E402
-from jakmeta.pooling import pool  # noqa: E402
+from jakmeta.book import plots  # noqa: E402
+from jakmeta.stats import pool  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -151,8 +151,8 @@ def test_alt_text_and_determinism(binary, rob):
 
 
 def test_forest_plot_from_the_data_package():
-    from jakmeta.analysis import analyse
-    from jakmeta.data import load_package
+    from jakmeta.evidence.package import load_package
+    from jakmeta.review.analysis import analyse
 
     pkg = load_package(ROOT / "data")
     a = analyse(pkg, "salt20", studies="all")

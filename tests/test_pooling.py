@@ -1,4 +1,4 @@
-"""Unit and property tests of jakmeta.pooling (the metafor reference values are in
+"""Unit and property tests of jakmeta.stats (the metafor reference values are in
 test_reference_cases.py)."""
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from scipy import stats
 from statsmodels.stats.meta_analysis import combine_effects
 
-from jakmeta.pooling import (
+from jakmeta.stats import (
     CI_METHODS,
     METHODS,
     ConvergenceWarning,
@@ -197,7 +197,7 @@ def test_result_is_frozen_and_to_dict_is_plain():
 
 
 def test_non_convergence_is_flagged_with_a_warning(monkeypatch):
-    import jakmeta.engine as engine
+    import jakmeta.stats.engine as engine
 
     real = engine.tau2_rows
 
@@ -284,7 +284,7 @@ def test_mh_single_zero_cell_uses_corrected_effects_only_for_q():
 
 
 def test_peto_equals_fixed_effect_on_peto_effects():
-    from jakmeta.effects import binary_effects
+    from jakmeta.stats.effects import binary_effects
 
     a, n1, c, n2 = [14, 18, 0, 3, 0], [56, 66, 9, 48, 25], [15, 19, 0, 3, 3], [58, 64, 8, 49, 25]
     es = binary_effects(a, n1, c, n2, measure="PETO", add=0, drop00=True)

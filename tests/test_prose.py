@@ -88,8 +88,8 @@ def test_no_typed_result_in_prose(where, text):
 
 
 def test_sof_harms_and_reproduction_agree_on_which_outcomes_have_data():
-    from jakmeta import reproduction, sof
-    from jakmeta.data import load_package
+    from jakmeta.evidence.package import load_package
+    from jakmeta.review import reproduction, sof
 
     pkg = load_package()
     table = sof.summary_of_findings(pkg)
@@ -115,9 +115,9 @@ def test_summary_page_table_and_harms_chapter_agree():
     """The Summary of Findings as laid out on the page (``sof.sof_layout``, also written to
     summary_of_findings.csv) and the harms chapter's per-harm trial list (built with
     ``sof.primary``, written to harms_trials.csv) agree on which harms have data."""
-    from jakmeta import sof
-    from jakmeta.analysis import OUTCOME_LABELS
-    from jakmeta.data import load_package
+    from jakmeta.evidence.labels import OUTCOME_LABELS
+    from jakmeta.evidence.package import load_package
+    from jakmeta.review import sof
 
     pkg = load_package()
     layout = sof.sof_layout(sof.summary_of_findings(pkg))

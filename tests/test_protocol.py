@@ -8,9 +8,11 @@ import math
 import pandas as pd
 import pytest
 
-from jakmeta import analysis, cli, fewstudies, plots, protocol, release, sensitivity, sof
-from jakmeta.certainty import THRESHOLDS
-from jakmeta.data import load_package
+from jakmeta import cli
+from jakmeta.book import plots, release
+from jakmeta.evidence.package import load_package
+from jakmeta.review import analysis, fewstudies, protocol, sensitivity, sof
+from jakmeta.review.certainty import THRESHOLDS
 
 PKG = load_package()
 ENTRIES = protocol.entries(PKG)
@@ -80,7 +82,7 @@ def test_one_model_for_every_k_no_cliff():
 
 
 def test_rare_harms_headline_is_mantel_haenszel_without_correction():
-    from jakmeta.pooling import mantel_haenszel
+    from jakmeta.stats import mantel_haenszel
 
     a = protocol.run(PKG, "ae_serious")
     h = fewstudies.headline(a)
@@ -170,7 +172,7 @@ def test_bad_protocol_prior_names_file_line_and_column():
 
 def test_chapter_sentences_show_the_sof_numbers():
     """The outcome chapters' reporting sentence (sentences.effect_text) shows the SoF row's estimate."""
-    from jakmeta import sentences
+    from jakmeta.review import sentences
 
     rows = SOF.set_index("row_id")
     for outcome in sof.OUTCOMES:
@@ -185,7 +187,7 @@ def test_chapter_sentences_show_the_sof_numbers():
 
 
 def test_a_single_drug_row_names_the_drug_not_the_class():
-    from jakmeta import sentences
+    from jakmeta.review import sentences
 
     a = sof.analysis_for(PKG, "salt90")
     assert len(protocol.drugs_of(a)) == 1

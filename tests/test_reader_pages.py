@@ -10,9 +10,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from jakmeta import plain_language, plots, release, sof, tables
-from jakmeta.data import load_package
-from jakmeta.display import NumberedList, format_number, show_table
+from jakmeta.book import plots, release, tables
+from jakmeta.book.display import NumberedList, format_number, show_table
+from jakmeta.evidence.package import load_package
+from jakmeta.review import plain_language, sof
 
 
 @pytest.fixture(scope="module")

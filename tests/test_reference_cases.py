@@ -28,9 +28,7 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from jakmeta.bias import egger_test
-from jakmeta.effects import binary_effects, continuous_effects
-from jakmeta.pooling import (
+from jakmeta.stats import (
     PoolResult,
     i2_from_q,
     leave_one_out,
@@ -41,6 +39,8 @@ from jakmeta.pooling import (
     subgroup_analysis,
     tau2_confint,
 )
+from jakmeta.stats.bias import egger_test
+from jakmeta.stats.effects import binary_effects, continuous_effects
 
 REFERENCE = json.loads((Path(__file__).parent / "reference" / "metafor_cases.json").read_text(encoding="utf-8"))
 CASES = {case["name"]: case for case in REFERENCE["cases"]}

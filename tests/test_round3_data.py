@@ -11,9 +11,10 @@ from pathlib import Path
 
 import pytest
 
-from jakmeta import harms, tables
-from jakmeta.analysis import analyse, comparison_table, study_set
-from jakmeta.data import load_package, resolve_pooled_arms, validate_package
+from jakmeta.book import tables
+from jakmeta.evidence.package import load_package, resolve_pooled_arms, validate_package
+from jakmeta.review import harms
+from jakmeta.review.analysis import analyse, comparison_table, study_set
 
 ROOT = Path(__file__).resolve().parents[1]
 NEW_STUDIES = ("upaa_study1", "upaa_study2", "ivar_ph3", "ivar_ph2", "brave_aa_peds")
@@ -174,7 +175,7 @@ def test_harms_window_must_be_known():
 
 def test_cochrane_regrowth_reproduces_the_review_risk_ratios(pkg):
     """The RRs computed from the Cochrane counts equal the export's own (column Mean, rows 19-20, 24-25)."""
-    from jakmeta import triangulation
+    from jakmeta.review import triangulation
 
     t = triangulation.cochrane_regrowth(pkg)
     got = sorted(round(v, 4) for v in t["Cochrane RR"])
@@ -184,7 +185,7 @@ def test_cochrane_regrowth_reproduces_the_review_risk_ratios(pkg):
 def test_missing_evidence_trials_are_awaiting_classification_in_the_screening():
     """The publication-bias list (missing_evidence.csv) and the screening say the same of each trial:
     every trial counted as missing evidence is awaiting classification in screening.csv."""
-    from jakmeta.data import load_package
+    from jakmeta.evidence.package import load_package
 
     pkg = load_package()
     awaiting = pkg.screening.loc[pkg.screening["decision"] == "awaiting_classification", "registry_id"]

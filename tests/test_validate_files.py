@@ -23,7 +23,7 @@ import pytest
 from test_data import DATA, copy_data
 
 from jakmeta import cli
-from jakmeta.data import (
+from jakmeta.evidence.package import (
     REQUIRED_RESOURCES,
     DataValidationError,
     is_binary_outcome,

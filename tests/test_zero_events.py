@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from jakmeta.common_effect import mantel_haenszel, peto
+from jakmeta.stats.common_effect import mantel_haenszel, peto
 
 REFERENCE = json.loads((Path(__file__).parent / "reference" / "metafor_zero_events.json").read_text(encoding="utf-8"))
 CASES = [(case, method) for case in REFERENCE["cases"] for method in case["results"]]

@@ -13,7 +13,7 @@
 - ``analyse OUTCOME [--trials liu|update|all] [--method M] [--ci C] [--multiarm R] [--measure M]
   [--exclude TRIAL ...] [--plot FILE]``: an ad hoc random-effects analysis of an outcome with these
   settings (default: Liu et al.'s trials, REML + HKSJ, all active arms combined); not a Summary of
-  Findings row. Built on :func:`jakmeta.analysis.analyse`.
+  Findings row. Built on :func:`jakmeta.review.analysis.analyse`.
 - ``snapshot [--folder DIR]``: store this version's pooled results as ``results/summaries/v<version>.csv``
   (read by the "What changed" chapter).
 
@@ -34,7 +34,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from jakmeta.data import DataValidationError, validate_package
+from jakmeta.evidence.package import DataValidationError, validate_package
 
 MISSING = "—"
 
@@ -64,9 +64,9 @@ def significant(value: float, figures: int = 3) -> str:
 
 
 def format_p(value: float) -> str:
-    """A p-value in a table: "< 0.001" below 0.001 (never 0.00; :func:`jakmeta.wording.p_value`);
+    """A p-value in a table: "< 0.001" below 0.001 (never 0.00; :func:`jakmeta.review.wording.p_value`);
     missing -> em dash."""
-    from jakmeta.wording import p_value
+    from jakmeta.review.wording import p_value
 
     return MISSING if value is None or not math.isfinite(value) else p_value(value)
 
@@ -110,9 +110,9 @@ def _print_table(frame: pd.DataFrame, fmt: str, decimals: dict[str, int] | None 
 
 
 def _cmd_table(args: argparse.Namespace) -> int:
-    from jakmeta import report
+    from jakmeta.review import reproduction, sof
 
-    builder = report.summary_table if args.command == "summary" else report.reproduction_table
+    builder = sof.summary_table if args.command == "summary" else reproduction.reproduction_table
     try:
         frame = builder(args.data)
     except DataValidationError as err:
@@ -160,8 +160,8 @@ def _num(value) -> str:
 
 
 def _scaled(measure: str, value) -> float:
-    """A value on the reporting scale (:func:`jakmeta.analysis.reporting_scale`), NaN when missing."""
-    from jakmeta.analysis import reporting_scale
+    """A value on the reporting scale (:func:`jakmeta.review.analysis.reporting_scale`), NaN when missing."""
+    from jakmeta.review.analysis import reporting_scale
 
     if value is None or not math.isfinite(value):
         return math.nan
@@ -173,8 +173,8 @@ def _scaled(measure: str, value) -> float:
 
 def pooled_lines(a) -> list[str]:
     """The pooled result of an analysis in words, on the reporting scale, without NaN."""
-    from jakmeta.tables import outcome_label
-    from jakmeta.wording import p_text
+    from jakmeta.evidence.labels import outcome_label
+    from jakmeta.review.wording import p_text
 
     label = outcome_label(a.outcome)
     s = a.settings
@@ -207,10 +207,10 @@ def pooled_lines(a) -> list[str]:
 
 
 def analysable_outcomes(pkg) -> list[str]:
-    """Outcome codes that ``analyse`` accepts: those of :data:`jakmeta.analysis.OUTCOME_LABELS` and
+    """Outcome codes that ``analyse`` accepts: those of :data:`jakmeta.evidence.labels.OUTCOME_LABELS` and
     every code of ``outcomes.csv`` with a value (not ``not_available``) in a placebo arm and in an
     active arm."""
-    from jakmeta.analysis import OUTCOME_LABELS
+    from jakmeta.evidence.labels import OUTCOME_LABELS
 
     arms = pkg.arms
     role = dict(zip(zip(arms["study_id"], arms["arm_id"], strict=True), arms["role"], strict=True))
@@ -224,8 +224,8 @@ def analysable_outcomes(pkg) -> list[str]:
 
 def _check_analyse_args(pkg, args: argparse.Namespace) -> str:
     """Refuse what ``analyse`` cannot do, listing the valid values; returns the measure to use."""
-    from jakmeta.analysis import DEFAULT_MEASURE
-    from jakmeta.data import is_binary_outcome
+    from jakmeta.evidence.package import is_binary_outcome
+    from jakmeta.review.analysis import DEFAULT_MEASURE
 
     valid = analysable_outcomes(pkg)
     if args.outcome not in valid:
@@ -257,7 +257,7 @@ AD_HOC = {"trials": "liu", "method": "REML", "ci": "hksj", "multiarm": "combine"
 
 def _row_overrides(args: argparse.Namespace, pkg, e) -> tuple[dict, list[str]]:
     """The protocol choices an ``analyse --row`` command overrides, and the words that say so."""
-    from jakmeta import analysis, protocol
+    from jakmeta.review import analysis, protocol
 
     overrides, said = {}, []
     if args.trials is not None or args.exclude:
@@ -288,8 +288,8 @@ def _row_overrides(args: argparse.Namespace, pkg, e) -> tuple[dict, list[str]]:
 
 
 def _cmd_analyse_row(args: argparse.Namespace) -> int:
-    from jakmeta import protocol, report, sof
-    from jakmeta.data import load_package
+    from jakmeta.evidence.package import load_package
+    from jakmeta.review import protocol, sentences, sof
 
     try:
         pkg = load_package(args.data)
@@ -323,7 +323,7 @@ def _cmd_analyse_row(args: argparse.Namespace) -> int:
     if a.k > 1 and math.isfinite(r["pi_low"]):
         print(f"95% prediction interval {_cell(r['pi_low'])} to {_cell(r['pi_high'])}")
     print()
-    _print_table(report.study_table(a), "markdown", {a.measure: 2, "Weight %": 1})
+    _print_table(sentences.study_table(a), "markdown", {a.measure: 2, "Weight %": 1})
     if args.plot:
         print("\n" + _write_plot(args.plot, pkg, a, row["label"]))
     return 0
@@ -332,7 +332,7 @@ def _cmd_analyse_row(args: argparse.Namespace) -> int:
 def _write_plot(path: str, pkg, a, title: str) -> str:
     import matplotlib
 
-    from jakmeta import plots
+    from jakmeta.book import plots
 
     matplotlib.use("Agg")
     fig = plots.headline_forest_plot(a, title=title, rob=pkg.risk_of_bias)
@@ -341,9 +341,10 @@ def _write_plot(path: str, pkg, a, title: str) -> str:
 
 
 def _cmd_analyse(args: argparse.Namespace) -> int:
-    from jakmeta import analysis, plots, report
-    from jakmeta.data import load_package
-    from jakmeta.tables import outcome_label
+    from jakmeta.book import plots
+    from jakmeta.evidence.labels import outcome_label
+    from jakmeta.evidence.package import load_package
+    from jakmeta.review import analysis, sentences
 
     if args.row:
         return _cmd_analyse_row(args)
@@ -377,7 +378,7 @@ def _cmd_analyse(args: argparse.Namespace) -> int:
     print("An ad hoc analysis, not a Summary of Findings row: `analyse --row ROW_ID` reproduces those.")
     if a.k:
         print()
-        table = report.study_table(a, number=significant)
+        table = sentences.study_table(a, number=significant)
         _print_table(table.rename(columns=MEASURE_WORDS), "markdown", {"Weight %": 1})
     if args.plot and not a.k:
         print(f"\nno forest plot written to {args.plot}: no trial to plot")
@@ -398,7 +399,7 @@ def _cmd_analyse(args: argparse.Namespace) -> int:
 
 
 def _cmd_snapshot(args: argparse.Namespace) -> int:
-    from jakmeta import release
+    from jakmeta.book import release
 
     try:
         path = release.write_snapshot(release.snapshot(), args.folder)
@@ -410,9 +411,9 @@ def _cmd_snapshot(args: argparse.Namespace) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    from jakmeta import release
-    from jakmeta.analysis import MULTIARM_RULES
-    from jakmeta.pooling import CI_METHODS, METHODS
+    from jakmeta.book import release
+    from jakmeta.review.analysis import MULTIARM_RULES
+    from jakmeta.stats import CI_METHODS, METHODS
 
     parser = argparse.ArgumentParser(prog="python -m jakmeta", description=__doc__.splitlines()[0])
     parser.add_argument("--version", action="version", version=f"jakmeta {release.version()}")

@@ -207,11 +207,11 @@ def test_no_missing_value_markers_or_pandas_footers(browser, server, reset_width
     footers = PANDAS_FOOTER.findall(found["text"])
     problems = []
     if counts:
-        problems.append(f"table cells showing a missing-value marker: {counts} (use jakmeta.display.show_table)")
+        problems.append(f"table cells showing a missing-value marker: {counts} (use jakmeta.book.display.show_table)")
     if bad_words:
         problems.append(f"missing-value markers in the visible text: {bad_words}")
     if footers:
-        problems.append(f"pandas footers: {footers} (use jakmeta.display.show_table)")
+        problems.append(f"pandas footers: {footers} (use jakmeta.book.display.show_table)")
     assert not problems, f"{page}: " + "; ".join(problems)
 
 
@@ -259,11 +259,11 @@ def test_footer_shows_a_real_year(browser, server, reset_width, page):
 
 
 def test_long_tables_can_be_filtered_and_sorted(browser, server, reset_width):
-    """book.js gives every jakmeta.display table of more than 20 rows a filter box and sortable
+    """book.js gives every jakmeta.book.display table of more than 20 rows a filter box and sortable
     headers (the extraction log has such tables)."""
     _open(browser, server, "chapters/extraction_log.html", "desktop")
     tables = browser.find_elements("css selector", "table.jm-sortable")
-    assert tables, "no long jakmeta.display table with a filter box on the extraction log"
+    assert tables, "no long jakmeta.book.display table with a filter box on the extraction log"
     table = tables[0]
     rows = lambda: [r for r in table.find_elements("css selector", "tbody tr") if r.is_displayed()]  # noqa: E731
     before = rows()
@@ -290,7 +290,7 @@ def test_long_tables_can_be_filtered_and_sorted(browser, server, reset_width):
 
 
 def test_a_table_wider_than_its_box_says_so(browser, server, reset_width):
-    """A jakmeta.display table wider than its box (here at phone width) scrolls in it, with a hint
+    """A jakmeta.book.display table wider than its box (here at phone width) scrolls in it, with a hint
     above it and its first column kept in view; a table that fits has neither."""
     _open(browser, server, "chapters/extraction_log.html", "phone")
     found = browser.execute_script("""

@@ -187,8 +187,8 @@ def _bib_keys() -> set[str]:
 
 
 def _outcome_codes() -> set[str]:
-    from jakmeta.analysis import OUTCOME_LABELS
-    from jakmeta.tables import AE_LABELS, MATRIX_OUTCOMES
+    from jakmeta.book.tables import MATRIX_OUTCOMES
+    from jakmeta.evidence.labels import AE_LABELS, OUTCOME_LABELS
 
     return set(OUTCOME_LABELS) | set(AE_LABELS) | set(MATRIX_OUTCOMES)
 
@@ -213,7 +213,7 @@ def _row_ids() -> set[str]:
 
     with (ROOT / "data" / "analyses.csv").open(encoding="utf-8", newline="") as handle:
         ids = {row["row_id"] for row in csv.DictReader(handle)}
-    # snapshots stored before the protocol file: row ids <outcome> and <outcome>_liu (jakmeta.release)
+    # snapshots stored before the protocol file: row ids <outcome> and <outcome>_liu (jakmeta.book.release)
     for path in (ROOT / "results" / "summaries").glob("v*.csv"):
         with path.open(encoding="utf-8", newline="") as handle:
             ids |= {key for row in csv.DictReader(handle) for key in (row["outcome"], f"{row['outcome']}_liu")}

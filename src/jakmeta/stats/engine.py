@@ -1,0 +1,406 @@
+"""The inverse-variance engine: :func:`pool` for one meta-analysis and :func:`pool_many` for many
+at once (one per row of NaN-padded 2-D arrays), with their result classes.
+
+Every meta-analysis runs on internally rescaled data: y is centred at the midrange of its
+estimates and divided by a power of two c, v by c² (exact in floating point, so nothing is lost);
+tau² scales by c² and the estimate, its standard error and intervals by c. Data whose dynamic
+range cannot be handled in double precision — max(max vi, (spread of yi)²) / min vi > 1e120 —
+are refused by :func:`pool` with a ValueError and flagged "out of range" by :func:`pool_many`.
+
+tau² estimators: :mod:`jakmeta.stats.tau2` (DL [dersimonian1986], REML/ML [viechtbauer2005] with the
+global-maximum check, PM [paule1982], SJ [sidik2005], HE [hedges1985]); inference given tau²:
+:mod:`jakmeta.stats.inference` (Wald, HKSJ [hartung2001; knapp2003], modified HKSJ [rover2015],
+prediction intervals [higgins2009]). ``statsmodels.stats.meta_analysis.combine_effects``
+(statsmodels 0.15) supplies the DL and PM estimates in :func:`pool`, guarded against its known
+defects (see :func:`jakmeta.stats.tau2.tau2_statsmodels`); :func:`pool_many` computes them with numpy.
+"""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass, fields
+
+import numpy as np
+import pandas as pd
+
+from jakmeta.stats import _validate
+from jakmeta.stats.inference import (
+    HIGGINS_K2,
+    HKSJ_ZERO_WIDTH,
+    ConvergenceWarning,
+    DegenerateResultWarning,
+    summarise_rows,
+)
+from jakmeta.stats.tau2 import MAXITER, Rows, tau2_rows, tau2_statsmodels
+
+METHODS = ("FE", "DL", "REML", "ML", "PM", "SJ", "HE")
+CI_METHODS = ("z", "hksj", "hksj-adhoc")
+#: other names accepted for ``ci="hksj-adhoc"``, the modified HKSJ of Röver et al. [rover2015].
+CI_ALIASES = {"hksj-modified": "hksj-adhoc", "mhksj": "hksj-adhoc"}
+PI_METHODS = ("metafor", "higgins")
+
+#: largest dynamic range max(max v, spread(y)²) / min v that the engine accepts.
+RANGE_LIMIT = 1e120
+#: rows per block in :func:`pool_many` (keeps the working arrays in the CPU cache).
+CHUNK_ROWS = 8192
+
+
+# --------------------------------------------------------------------------------------------
+# results
+
+
+@dataclass(frozen=True, eq=False)
+class PoolResult:
+    """Result of one meta-analysis.
+
+    ``estimate`` is on the analysis scale (log OR / log RR for ratio measures). ``se``,
+    ``statistic``, ``pvalue``, ``ci_low``/``ci_high`` follow ``ci`` (``df`` is NaN for z-based
+    inference, k−1 for HKSJ). ``tau2`` is 0 by assumption in common-effect models (FE, MH, Peto)
+    and NaN when k = 1; ``tau2_estimable`` is True only when a random-effects model estimated it
+    from k ≥ 2 studies. ``i2`` is in percent. ``weights`` are in percent and sum to 100.
+    ``converged`` is False when an iterative tau² estimator hit its iteration cap.
+    ``multimodal`` is True when the (restricted) likelihood of ML/REML has more than one local
+    maximum along tau² (the global one is returned; see :mod:`jakmeta.stats.tau2`). ``status`` is "ok"
+    or says why a field is NaN or degenerate (single study, common-effect model without a
+    prediction interval, zero-width HKSJ interval, ...), as in :class:`PoolManyResult`.
+    """
+
+    method: str
+    ci: str
+    level: float
+    k: int
+    estimate: float
+    se: float
+    statistic: float
+    pvalue: float
+    df: float
+    ci_low: float
+    ci_high: float
+    tau2: float
+    tau: float
+    se_tau2: float
+    tau2_estimable: bool
+    i2: float
+    h2: float
+    q: float
+    q_df: int
+    q_pvalue: float
+    pi: str
+    pi_low: float
+    pi_high: float
+    weights: np.ndarray
+    converged: bool = True
+    measure: str | None = None
+    multimodal: bool = False
+    status: str = "ok"
+
+    def to_dict(self) -> dict:
+        """All fields as a plain dict (weights as a list), e.g. for JSON or a one-row table."""
+        out = {f.name: getattr(self, f.name) for f in fields(self)}
+        out["weights"] = [float(w) for w in self.weights]
+        return out
+
+
+@dataclass(frozen=True, eq=False)
+class PoolManyResult:
+    """Results of :func:`pool_many`: the fields of :class:`PoolResult` as arrays, one per row.
+
+    ``weights`` is 2-D (NaN where the input was padded). Rows with k = 1 carry the single study's
+    Wald result (``df`` NaN, ``tau2`` NaN), as :func:`pool` does. ``status`` says, per row, "ok"
+    or why a result is missing or degenerate (single study, not converged, multimodal
+    likelihood, zero-width HKSJ interval, prediction interval undefined, out of range); every
+    NaN in a row is explained there. ``multimodal`` flags ML/REML rows with more than one local
+    maximum of the likelihood (the global one is returned).
+    """
+
+    method: str
+    ci: str
+    level: float
+    pi: str
+    k: np.ndarray
+    estimate: np.ndarray
+    se: np.ndarray
+    statistic: np.ndarray
+    pvalue: np.ndarray
+    df: np.ndarray
+    ci_low: np.ndarray
+    ci_high: np.ndarray
+    tau2: np.ndarray
+    tau: np.ndarray
+    se_tau2: np.ndarray
+    tau2_estimable: np.ndarray
+    i2: np.ndarray
+    h2: np.ndarray
+    q: np.ndarray
+    q_df: np.ndarray
+    q_pvalue: np.ndarray
+    pi_low: np.ndarray
+    pi_high: np.ndarray
+    weights: np.ndarray
+    converged: np.ndarray
+    multimodal: np.ndarray
+    status: np.ndarray
+
+    def __len__(self) -> int:
+        return int(self.k.size)
+
+    def row(self, i: int) -> PoolResult:
+        """Row ``i`` as a :class:`PoolResult` (weights trimmed to the row's studies)."""
+        arrays = {f.name: getattr(self, f.name) for f in fields(self)}
+        ci = self.ci if self.k[i] > 1 else "z"
+        return _result_from_rows(arrays, i, self.method, ci, self.level, self.pi)
+
+    def to_frame(self) -> pd.DataFrame:
+        """One row per meta-analysis with every scalar field (weights left out)."""
+        names = [f.name for f in fields(self) if f.name not in ("method", "ci", "level", "pi", "weights")]
+        return pd.DataFrame({name: getattr(self, name) for name in names})
+
+
+
+# --------------------------------------------------------------------------------------------
+# scaling
+
+
+def _scale_columns(y: np.ndarray, v: np.ndarray, mask: np.ndarray) -> dict[str, np.ndarray]:
+    """Centre each meta-analysis at the midrange of its y and divide by a power of two (see the
+    module docstring). Input and output in the (kmax, n) layout of :class:`jakmeta.stats.tau2.Rows`.
+
+    Returns the transformed (y, v) (0 and inf in padded cells), the per-analysis ``shift`` and
+    ``scale``, ``bad`` (dynamic range above RANGE_LIMIT), and ``spread2``, ``vmax``, ``vmin``."""
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+        full = bool(mask.all())
+        ymax = np.max(y if full else np.where(mask, y, -np.inf), axis=0)
+        ymin = np.min(y if full else np.where(mask, y, np.inf), axis=0)
+        shift = ymax / 2 + ymin / 2
+        spread = ymax / 2 - ymin / 2
+        spread2 = spread * spread
+        vmax = np.max(v if full else np.where(mask, v, -np.inf), axis=0)
+        vmin = np.min(v if full else np.where(mask, v, np.inf), axis=0)
+        top = np.maximum(vmax, spread2)
+        bad = ~(top / vmin <= RANGE_LIMIT)
+        any_bad = bool(bad.any())
+        if any_bad:
+            top, vmin_ok = np.where(bad, 1.0, top), np.where(bad, 1.0, vmin)
+            shift = np.where(bad, 0.0, shift)
+        else:
+            vmin_ok = vmin
+        expo = np.rint(0.25 * (np.log2(top) + np.log2(vmin_ok))).astype(int)
+        ys = np.ldexp(y - shift[None, :], -expo[None, :])
+        vs = np.ldexp(v, -2 * expo[None, :])
+        if any_bad:
+            ys = np.where(bad[None, :], 0.0, ys)
+            vs = np.where(bad[None, :], 1.0, vs)
+        if not full:
+            ys = np.where(mask, ys, 0.0)
+            vs = np.where(mask, vs, np.inf)
+    return {
+        "y": ys, "v": vs, "shift": shift, "scale": np.ldexp(1.0, expo), "bad": bad,
+        "spread2": spread2, "vmax": vmax, "vmin": vmin,
+    }
+
+
+def _range_message(sc: dict, i: int, where: str = "") -> str:
+    return (
+        f"{where}yi and vi span too wide a range for double precision: max(max vi = {sc['vmax'][i]:.3g}, "
+        f"(half the spread of yi)² = {sc['spread2'][i]:.3g}) / min vi = {sc['vmin'][i]:.3g} exceeds "
+        f"{RANGE_LIMIT:.0e}. Check the units (e.g. log odds ratios rather than odds ratios, variances "
+        "rather than standard errors) or rescale yi and vi"
+    )
+
+
+def check_range(y: np.ndarray, v: np.ndarray) -> None:
+    """Raise ValueError when validated (y, v) exceed the engine's dynamic range (RANGE_LIMIT)."""
+    sc = _scale_columns(y[:, None], v[:, None], np.ones((y.size, 1), dtype=bool))
+    if sc["bad"][0]:
+        raise ValueError(_range_message(sc, 0))
+
+
+def _check_options(method: str, ci: str, level: float, pi: str) -> float:
+    _validate.choice("method", method, METHODS)
+    _validate.choice("ci", ci, CI_METHODS + tuple(CI_ALIASES))
+    _validate.choice("pi", pi, PI_METHODS)
+    return _validate.level(level)
+
+
+# --------------------------------------------------------------------------------------------
+# one meta-analysis
+
+
+def pool(yi, vi, method: str = "REML", ci: str = "hksj", level: float = 0.95, pi: str = "metafor") -> PoolResult:
+    """Inverse-variance meta-analysis: mu = Σw·y/Σw, w = 1/(v + tau²) [dersimonian1986; viechtbauer2010].
+
+    ``method``: "FE" (common effect), "DL", "REML", "ML", "PM", "SJ", "HE" (tau² estimator;
+    see :mod:`jakmeta.stats.tau2` for sources). ``ci``: "z" (Wald), "hksj" (Knapp-Hartung SE with
+    t(k−1) [hartung2001; knapp2003; intHout2014]) or "hksj-adhoc" (the modified HKSJ: SE never
+    below the Wald SE [rover2015]; also accepted as "hksj-modified" or "mhksj"). ``pi``:
+    "metafor" (z for ci="z", t(k−1) with the HKSJ SE otherwise, as metafor's ``predict``) or
+    "higgins" (t(k−2) with the SE of the chosen ``ci``) [higgins2009].
+
+    REML and ML return the **global** maximum of the (restricted) likelihood: a likelihood
+    profile over tau², then Fisher-scoring and secant steps in the best bracket (see
+    :mod:`jakmeta.stats.tau2`); ``multimodal`` flags
+    a likelihood with several local maxima. Where this differs from metafor's default answer
+    (metafor can stop at a local maximum, e.g. at tau² = 0), the likelihood here is higher. The
+    stopping rule is relative (|Δtau²| ≤ 1e-8·(tau² + v̄)), so tau² is accurate on any scale.
+
+    Edge cases: k = 1 returns the study's own estimate with a Wald CI (``ci`` is reported as
+    "z"), tau², I², H² and the prediction interval are NaN and ``tau2_estimable`` is False.
+    k = 2 with HKSJ uses t with 1 df (honestly wide). tau² estimates are truncated at 0. With
+    ``ci="hksj"`` and method "FE" the Knapp-Hartung scale is applied to the common-effect
+    model (metafor's ``test="knha"``). Warnings (:class:`DegenerateResultWarning`): a zero-width
+    HKSJ interval (identical estimates; the message offers ``ci="hksj-adhoc"``), a Higgins
+    prediction interval with k = 2 (NaN), and non-convergence (:class:`ConvergenceWarning`).
+    Raises ValueError for bad input (lengths, NaN, text, booleans, vi ≤ 0, k = 0, unknown
+    options, level) and for data whose range exceeds double precision (see the module docstring).
+    """
+    level = _check_options(method, ci, level, pi)
+    ci = CI_ALIASES.get(ci, ci)
+    y, v = _validate.yi_vi(yi, vi)
+    k = y.size
+    sc = _scale_columns(y[:, None], v[:, None], np.ones((k, 1), dtype=bool))
+    if sc["bad"][0]:
+        raise ValueError(_range_message(sc, 0))
+    ys, vs = sc["y"][:, 0], sc["v"][:, 0]
+    rows = Rows.single(ys, vs)
+    converged, multimodal = True, False
+    if k == 1:
+        tau2 = np.nan
+    elif method in ("DL", "PM"):
+        tau2, converged = tau2_statsmodels(ys, vs, method)
+    else:
+        t, c, m = tau2_rows(rows, method)
+        tau2, converged, multimodal = float(t[0]), bool(c[0]), bool(m[0])
+    out = summarise_rows(
+        rows, np.array([tau2]), np.array([converged]), method, ci, level, pi, sc["shift"], sc["scale"]
+    )
+    out["multimodal"] = np.array([multimodal])
+    out["status"] = _status(_flags(out, method, np.zeros(1, dtype=bool)), 1)
+    if not converged:
+        warnings.warn(
+            f"{method} did not converge in {MAXITER} iterations; tau2 is the last iterate",
+            ConvergenceWarning,
+            stacklevel=2,
+        )
+    if out["hksj_zero_width"][0]:
+        warnings.warn(HKSJ_ZERO_WIDTH, DegenerateResultWarning, stacklevel=2)
+    if out["pi_undefined"][0]:
+        warnings.warn(HIGGINS_K2, DegenerateResultWarning, stacklevel=2)
+    return _result_from_rows(out, 0, method, "z" if k == 1 else ci, level, pi)
+
+
+def _result_from_rows(out: dict, i: int, method: str, ci: str, level: float, pi: str) -> PoolResult:
+    """Row ``i`` of the row-wise arrays ``out`` as a :class:`PoolResult`."""
+    weights = out["weights"][i][~np.isnan(out["weights"][i])].copy()
+    weights.setflags(write=False)
+    scalars = {
+        name: float(out[name][i])
+        for name in (
+            "estimate", "se", "statistic", "pvalue", "df", "ci_low", "ci_high", "tau2", "tau",
+            "se_tau2", "i2", "h2", "q", "q_pvalue", "pi_low", "pi_high",
+        )
+    }
+    return PoolResult(
+        method=method,
+        ci=ci,
+        level=level,
+        k=int(out["k"][i]),
+        tau2_estimable=bool(out["tau2_estimable"][i]),
+        q_df=int(out["q_df"][i]),
+        pi=pi,
+        weights=weights,
+        converged=bool(out["converged"][i]),
+        multimodal=bool(out["multimodal"][i]),
+        status=str(out["status"][i]),
+        **scalars,
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# many meta-analyses
+
+_STATUS_TEXT = {
+    "single": "single study: tau2, I2, H2 and the prediction interval are not estimable",
+    "common": "common-effect model: tau2 = 0 by assumption, no prediction interval or se of tau2",
+    "bad": "out of range: yi and vi span more than 1e120 (see pool); no result",
+    "not_converged": "not converged: tau2 is the last iterate",
+    "multimodal": "multimodal likelihood: the global maximum is returned",
+    "hksj_zero_width": "zero-width HKSJ interval (identical estimates); consider ci='hksj-adhoc'",
+    "pi_undefined": "prediction interval undefined (Higgins, k = 2)",
+}
+
+
+def _flags(out: dict, method: str, bad: np.ndarray) -> dict[str, np.ndarray]:
+    return {
+        "single": out["k"] == 1,
+        "common": (out["k"] > 1) & (method == "FE") & ~bad,
+        "bad": bad,
+        "not_converged": ~out["converged"] & ~bad,
+        "multimodal": out["multimodal"] & ~bad,
+        "hksj_zero_width": out["hksj_zero_width"] & ~bad,
+        "pi_undefined": out["pi_undefined"] & ~bad,
+    }
+
+
+def _status(flags: dict[str, np.ndarray], n: int) -> np.ndarray:
+    status = np.full(n, "ok", dtype=object)
+    parts: dict[int, list[str]] = {}
+    for name, text in _STATUS_TEXT.items():
+        for i in np.flatnonzero(flags[name]):
+            parts.setdefault(int(i), []).append(text)
+    for i, texts in parts.items():
+        status[i] = "; ".join(texts)
+    return status
+
+
+def pool_many(YI, VI, method: str = "REML", ci: str = "hksj", level: float = 0.95, pi: str = "metafor") -> PoolManyResult:
+    """:func:`pool` for many meta-analyses at once: one per row of NaN-padded 2-D arrays.
+
+    Per row: mu = Σw·y/Σw, w = 1/(v + tau²), with tau² and intervals as in :func:`pool`
+    [viechtbauer2005; viechtbauer2010], including the global-maximum check of REML/ML.
+    Fully vectorised with numpy (no Python loop over rows; blocks of 8192 rows): REML/ML by
+    Fisher scoring on all rows together with a convergence mask, then the likelihood profile; PM
+    by safeguarded Newton steps, DL/HE/SJ in closed form. Each row gives the same numbers as
+    ``pool(row_yi, row_vi, ...)`` (tested); DL and PM use numpy here instead of statsmodels.
+    Rows with k = 1 are handled as in :func:`pool`. No row is NaN without a reason: ``status``
+    says why, and a :class:`DegenerateResultWarning` counts rows out of range or not converged.
+    """
+    level = _check_options(method, ci, level, pi)
+    ci = CI_ALIASES.get(ci, ci)
+    y, v, mask = _validate.yi_vi_rows(YI, VI)
+    n = y.shape[0]
+    blocks = []
+    for start in range(0, n, CHUNK_ROWS):
+        sl = slice(start, min(n, start + CHUNK_ROWS))
+        mask_c = np.ascontiguousarray(mask[sl].T)
+        sc = _scale_columns(np.ascontiguousarray(y[sl].T), np.ascontiguousarray(v[sl].T), mask_c)
+        rows = Rows.from_columns(sc["y"], sc["v"], mask_c)
+        tau2, converged, multimodal = tau2_rows(rows, method)
+        out = summarise_rows(rows, tau2, converged, method, ci, level, pi, sc["shift"], sc["scale"])
+        out["multimodal"] = multimodal
+        out["bad"] = sc["bad"]
+        blocks.append(out)
+    out = {name: np.concatenate([b[name] for b in blocks]) if np.ndim(blocks[0][name]) else blocks[0][name]
+           for name in blocks[0]}
+    bad = out["bad"]
+    if bad.any():
+        for name in ("estimate", "se", "statistic", "pvalue", "ci_low", "ci_high", "tau2", "tau", "se_tau2",
+                     "i2", "h2", "q", "q_pvalue", "pi_low", "pi_high"):
+            out[name] = np.where(bad, np.nan, out[name])
+        out["weights"] = np.where(bad[:, None], np.nan, out["weights"])
+        out["converged"] = out["converged"] & ~bad
+    flags = _flags(out, method, bad)
+    out["status"] = _status(flags, n)
+    if bad.any() or flags["not_converged"].any():
+        warnings.warn(
+            f"pool_many: {int(bad.sum())} row(s) out of range and {int(flags['not_converged'].sum())} row(s) "
+            "not converged; see the status column",
+            DegenerateResultWarning,
+            stacklevel=2,
+        )
+    return PoolManyResult(
+        method=method,
+        ci=ci,
+        level=level,
+        pi=pi,
+        **{name: out[name] for name in (f.name for f in fields(PoolManyResult)) if name in out},
+    )
