@@ -274,3 +274,13 @@ def test_data_zip_is_complete_and_reproducible(tmp_path, monkeypatch):
     package = json.loads((ROOT / "data" / "datapackage.json").read_text(encoding="utf-8"))
     for resource in package["resources"]:
         assert prefix + resource["path"] in names
+
+
+@pytest.mark.parametrize("args", [["--row", "ae_serious"], ["ae_serious"]], ids=["row", "ad hoc"])
+def test_a_plot_that_cannot_be_written_is_a_clear_error(capsys, tmp_path, args):
+    code, out, err = _main(capsys, "analyse", *args, "--plot", str(tmp_path / "no such folder" / "f.png"))
+    assert code == 2 and "does not exist" in err  # refused before any work
+    target = tmp_path / "forest.png"
+    target.mkdir()  # a folder where the file should go: writing fails (also as root)
+    code, out, err = _main(capsys, "analyse", *args, "--plot", str(target))
+    assert code == 1 and f"could not write the forest plot {target}" in err and "Traceback" not in err

@@ -291,7 +291,7 @@ def _cmd_analyse_row(args: argparse.Namespace) -> int:
     from jakmeta.evidence.package import load_package
     from jakmeta.review import protocol, sentences, sof
 
-    try:
+    def work():
         pkg = load_package(args.data)
         e = protocol.entry(pkg, args.row)
         if args.outcome not in (None, e.outcome):
@@ -299,14 +299,12 @@ def _cmd_analyse_row(args: argparse.Namespace) -> int:
         args.outcome = e.outcome
         _check_analyse_args(pkg, args)  # a measure that does not fit, a plot type it cannot write
         overrides, said = _row_overrides(args, pkg, e)
-        row = sof.summary_row(pkg, e, **overrides)
-        a = protocol.run(pkg, e, **overrides)
-    except DataValidationError as err:
-        print(f"error: {err}", file=sys.stderr)
-        return 1
-    except (UsageError, ValueError, KeyError) as err:
-        print(f"error: {err}", file=sys.stderr)
-        return 2
+        return pkg, said, sof.summary_row(pkg, e, **overrides), protocol.run(pkg, e, **overrides)
+
+    done, refused = _or_refuse(work)
+    if refused:
+        return refused
+    pkg, said, row, a = done
     table = sof.summary_columns(pd.DataFrame([row]))
     if args.format == "csv":
         _print_table(table, "csv")
@@ -325,19 +323,44 @@ def _cmd_analyse_row(args: argparse.Namespace) -> int:
     print()
     _print_table(sentences.study_table(a), "markdown", {a.measure: 2, "Weight %": 1})
     if args.plot:
-        print("\n" + _write_plot(args.plot, pkg, a, row["label"]))
+        from jakmeta.book import plots
+
+        _agg()
+        return _save_plot(plots.headline_forest_plot(a, title=row["label"], rob=pkg.risk_of_bias), args.plot)
     return 0
 
 
-def _write_plot(path: str, pkg, a, title: str) -> str:
+def _or_refuse(work):
+    """Run ``work()``; return ``(result, 0)``, or ``(None, exit code)`` after printing the error: 1 for a
+    data package that does not validate, 2 for a request the command cannot do (the usage errors)."""
+    try:
+        return work(), 0
+    except DataValidationError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return None, 1
+    except (UsageError, ValueError, KeyError) as err:
+        print(f"error: {err}", file=sys.stderr)
+        return None, 2
+
+
+def _agg() -> None:
+    """Matplotlib without a display (the command line writes files only)."""
     import matplotlib
 
-    from jakmeta.book import plots
-
     matplotlib.use("Agg")
-    fig = plots.headline_forest_plot(a, title=title, rob=pkg.risk_of_bias)
-    fig.savefig(path, bbox_inches="tight", metadata={"Software": None} if str(path).endswith(".png") else None)
-    return f"forest plot written to {path}"
+
+
+def _save_plot(fig, path: str) -> int:
+    """Write a forest plot to ``path`` (PNG without the software stamp, so reruns are identical); 1 with
+    a clear error when the file cannot be written, else 0."""
+    try:
+        fig.savefig(path, bbox_inches="tight",
+                    metadata={"Software": None} if str(path).lower().endswith(".png") else None)
+    except OSError as err:
+        print(f"error: could not write the forest plot {path}: {err}", file=sys.stderr)
+        return 1
+    print(f"\nforest plot written to {path}")
+    return 0
 
 
 def _cmd_analyse(args: argparse.Namespace) -> int:
@@ -351,7 +374,7 @@ def _cmd_analyse(args: argparse.Namespace) -> int:
     for name, value in AD_HOC.items():
         if getattr(args, name) is None:
             setattr(args, name, value)
-    try:
+    def work():
         if args.outcome is None:
             raise UsageError("name an outcome (e.g. salt20) or a Summary of Findings row with --row ROW_ID")
         if args.model is not None or args.prior is not None or args.timepoint is not None:
@@ -363,14 +386,13 @@ def _cmd_analyse(args: argparse.Namespace) -> int:
         if args.exclude:
             dropped = _resolve_trials(pkg, args.exclude)
             studies = [s for s in studies if s not in dropped]
-        a = analysis.analyse(pkg, args.outcome, measure=measure, method=args.method, ci=args.ci,
-                             multiarm=args.multiarm, studies=studies)
-    except DataValidationError as err:
-        print(f"error: {err}", file=sys.stderr)
-        return 1
-    except (UsageError, ValueError, KeyError) as err:
-        print(f"error: {err}", file=sys.stderr)
-        return 2
+        return pkg, studies, dropped, analysis.analyse(pkg, args.outcome, measure=measure, method=args.method,
+                                                       ci=args.ci, multiarm=args.multiarm, studies=studies)
+
+    done, refused = _or_refuse(work)
+    if refused:
+        return refused
+    pkg, studies, dropped, a = done
     print("\n".join(pooled_lines(a)))
     without = [s for s in studies if s not in a.trial_ids]
     print(f"Trial set '{args.trials}'" + (f" without {', '.join(dropped)}" if args.exclude else "")
@@ -383,18 +405,9 @@ def _cmd_analyse(args: argparse.Namespace) -> int:
     if args.plot and not a.k:
         print(f"\nno forest plot written to {args.plot}: no trial to plot")
     elif args.plot:
-        import matplotlib
-
-        matplotlib.use("Agg")
-        fig = plots.forest_plot(a.table, a.result, a.measure, title=outcome_label(args.outcome),
-                                rob=pkg.risk_of_bias, outcome=args.outcome)
-        try:
-            fig.savefig(args.plot, bbox_inches="tight", metadata={"Software": None} if
-                        str(args.plot).lower().endswith(".png") else None)
-        except OSError as err:
-            print(f"error: could not write the forest plot {args.plot}: {err}", file=sys.stderr)
-            return 1
-        print(f"\nforest plot written to {args.plot}")
+        _agg()
+        return _save_plot(plots.forest_plot(a.table, a.result, a.measure, title=outcome_label(args.outcome),
+                                            rob=pkg.risk_of_bias, outcome=args.outcome), args.plot)
     return 0
 
 
