@@ -202,3 +202,11 @@ def test_extraction_log_says_where_we_looked():
     log = tables.not_found(PKG)
     assert len(log) > 0
     assert (log["where_we_looked"].str.len() > 10).all()
+
+
+@pytest.mark.parametrize("measure", ["OR", "RR", "PETO", "RD"])
+def test_analysis_row_is_on_the_reporting_scale_for_every_measure(measure):
+    a = analysis.analyse(PKG, "ae_serious", measure=measure, studies="all")
+    row = analysis.analysis_row(a)
+    expected = math.exp(a.result.estimate) if measure != "RD" else a.result.estimate
+    assert row["estimate"] == pytest.approx(expected)  # the Peto OR was shown as its log before

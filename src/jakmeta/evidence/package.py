@@ -31,15 +31,16 @@ corrupted value is found at once; a cell with a schema problem gets no further r
 :func:`load_package` returns the tables only when there is no problem, and raises
 :class:`DataValidationError` otherwise: bad input gets a clear error, never a wrong number.
 
-Why not the ``frictionless`` package (PyPI) for the schema part? It was tried (frictionless 5.21
-on this package, December 2026). It installs about 40 packages (pydantic, petl, typer, rich,
-jsonschema, requests, ...; 86 MB) into an environment that must be pinned for Python 3.11-3.13,
-and its messages were not clearer: rows are counted by "position" rather than by file line, a
-Latin-1 file is silently accepted by guessing its encoding, an empty or header-only ``arms.csv``
-gives hundreds of foreign-key errors and no word about the file, a missing file is reported once
-per resource that refers to it, and a duplicated row in a table without a primary key passes.
-The file-level checks would be needed anyway; with them, about 300 lines of schema and descriptor
-checking here give one message per fault, in the words above, with no new dependency.
+Why not the ``frictionless`` package (PyPI) for the validation itself? It was tried (frictionless
+5.21 on this package, December 2026): it installs about 40 packages (pydantic, petl, typer, rich,
+jsonschema, requests, ...) into an environment that must be pinned for Python 3.11-3.13, and its
+messages were not clearer: rows are counted by "position" rather than by file line, a Latin-1 file is
+silently accepted by guessing its encoding, an empty or header-only ``arms.csv`` gives hundreds of
+foreign-key errors and no word about the file, a missing file is reported once per resource that
+refers to it, and a duplicated row in a table without a primary key passes. So the book does not
+*run* on it; the file-level checks here give one message per fault, in the words above. The package
+is still a valid Frictionless data package for its users: ``tests/test_frictionless.py`` validates it
+with frictionless (pinned in requirements.txt for the tests only), so that the two never disagree.
 
 Outcome codes: a code is binary (events/total) when it is listed in :data:`BINARY_OUTCOMES` (which
 includes ``regrowth75``, the Cochrane review's "hair regrowth >= 75 %") or named like those codes

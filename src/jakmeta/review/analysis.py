@@ -406,9 +406,8 @@ def dose_arms_table(pkg: DataPackage, outcome: str, *, measure: str | None = Non
 
 def analysis_row(a: Analysis) -> dict:
     """Flat summary of one analysis' random-effects fit on the reporting scale (ratios exponentiated)."""
-    import math
 
-    tr = math.exp if a.measure in ("OR", "RR") else (lambda x: x)
+    tr = reporting_scale(a.measure)
     row = {"outcome": a.outcome, "label": OUTCOME_LABELS.get(a.outcome, a.outcome), "k": a.k,
            "trials": a.n_trials, "participants": a.n_participants, "measure": a.measure}
     r = a.result
