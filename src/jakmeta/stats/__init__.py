@@ -1,5 +1,7 @@
-"""jakmeta.stats: the pooling engine. Given effect sizes (or 2×2 counts) of k trials, what is the
-pooled effect, how uncertain is it, and how much do the trials differ?
+"""jakmeta.stats: the pooling engine.
+
+Given effect sizes (or 2×2 counts) of k trials, what is the pooled effect, how uncertain is it,
+and how much do the trials differ?
 
 Knows nothing of alopecia areata, the data package or the book. One module per concept; each
 docstring names the papers it follows:
