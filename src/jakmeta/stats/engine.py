@@ -100,14 +100,14 @@ class PoolResult:
     q : float
         Cochran's Q [cochran1954].
     q_df : int
-        Degrees of freedom of Q (k − 1).
+        Degrees of freedom of Q: k − 1 (MH and Peto: the tables with an estimable effect − 1).
     q_pvalue : float
         p-value of the test of homogeneity (Q against χ²(q_df)).
     pi : str
         Prediction interval method: "metafor" or "higgins" [higgins2009].
     pi_low, pi_high : float
-        Prediction interval for the true effect of a new study; NaN for common-effect models and
-        k = 1.
+        Prediction interval for the true effect of a new study; NaN for common-effect models,
+        k = 1, and the Higgins interval with k = 2.
     weights : numpy.ndarray
         Weights of the studies in percent (they sum to 100), read-only.
     converged : bool
@@ -562,7 +562,8 @@ def pool_many(YI, VI, method: str = "REML", ci: str = "hksj", level: float = 0.9
     Raises
     ------
     ValueError
-        For bad input (shapes, NaN patterns, text, vi ≤ 0, unknown options, level).
+        For bad input (shapes, NaN in one array but not the other, a row without a study, text,
+        infinite values, vi ≤ 0, unknown options, level).
 
     Warns
     -----

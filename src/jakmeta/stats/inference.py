@@ -24,7 +24,7 @@ from jakmeta.stats.tau2 import _rdot, _Rows, _rsum, _se_tau2_rows
 
 
 class DegenerateResultWarning(UserWarning):
-    """A result is degenerate (zero-width interval, undefined interval, multimodal likelihood).
+    """A result is degenerate: a zero-width or undefined interval, or rows without a result.
 
     Issued by :func:`jakmeta.stats.pool` for a zero-width HKSJ interval (identical estimates: the
     Knapp-Hartung scale is 0; the modified HKSJ, ``ci="hksj-adhoc"``, is never narrower than the
@@ -44,9 +44,10 @@ class DegenerateResultWarning(UserWarning):
 class ConvergenceWarning(DegenerateResultWarning, RuntimeWarning):
     """An iterative estimator did not converge; the result is the last iterate.
 
-    Issued by :func:`jakmeta.stats.pool` when an iterative tau² estimator (ML, REML, PM) reaches
-    its iteration cap (:data:`jakmeta.stats.tau2.MAXITER`, :data:`jakmeta.stats.tau2.PM_MAXITER`);
-    the result's ``converged`` is then False. A subclass of both
+    Issued by :func:`jakmeta.stats.pool` when the iteration of ML or REML reaches its cap
+    (:data:`jakmeta.stats.tau2.MAXITER`); the result's ``converged`` is then False
+    (:func:`jakmeta.stats.pool_many` flags such rows in ``converged`` and ``status`` and counts
+    them in one :class:`DegenerateResultWarning`). A subclass of both
     :class:`DegenerateResultWarning` and :class:`RuntimeWarning`.
     """
 

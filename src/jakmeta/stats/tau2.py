@@ -83,8 +83,9 @@ class _Rows:
     """Studies of n meta-analyses in a (kmax, n) layout: column i is meta-analysis i.
 
     The arrays are stored transposed so that sums over studies add contiguous rows, which numpy
-    does fast. Padded cells hold y = 0 and v = inf, so that inverse-variance weights 1/(v + tau²) are exactly
-    0 there without a mask multiplication; ``v0`` is v with 0 in padded cells for sums of v.
+    does fast. Padded cells hold y = 0 and v = inf, so that inverse-variance weights
+    1/(v + tau²) are exactly 0 there without a mask multiplication; ``v0`` is v with 0 in padded
+    cells for sums of v.
     """
 
     y: np.ndarray
