@@ -199,13 +199,13 @@ def test_result_is_frozen_and_to_dict_is_plain():
 def test_non_convergence_is_flagged_with_a_warning(monkeypatch):
     import jakmeta.stats.engine as engine
 
-    real = engine.tau2_rows
+    real = engine._tau2_rows
 
     def not_converged(rows, method):
         tau2, conv, multimodal = real(rows, method)
         return tau2, np.zeros_like(conv), multimodal
 
-    monkeypatch.setattr(engine, "tau2_rows", not_converged)
+    monkeypatch.setattr(engine, "_tau2_rows", not_converged)
     with pytest.warns(ConvergenceWarning, match="did not converge"):
         res = pool(BCG_YI, BCG_VI, method="REML")
     assert not res.converged

@@ -1,5 +1,7 @@
-"""jakmeta.stats: the pooling engine. Given effect sizes (or 2×2 counts) of k trials, what is the
-pooled effect, how uncertain is it, and how much do the trials differ?
+"""jakmeta.stats: the pooling engine.
+
+Given effect sizes (or 2×2 counts) of k trials, what is the pooled effect, how uncertain is it,
+and how much do the trials differ?
 
 Knows nothing of alopecia areata, the data package or the book. One module per concept; each
 docstring names the papers it follows:
@@ -20,6 +22,12 @@ H² = (τ² + s²)/s² with the typical variance s² = (k−1)/tr(P) for random-
 common-effect, MH and Peto models I² = max(0, 100·(Q − df)/Q), H² = Q/df. Prediction interval:
 mu ± z·√(se² + τ²) for ``ci="z"``; t(k−1) with the HKSJ se for ``ci="hksj"``; ``pi="higgins"``
 uses t(k−2). Weights are reported in percent.
+
+Public names: each module lists its own in ``__all__``, with a numpydoc docstring (parameters,
+returns, attributes and the references.bib keys of its sources; checked by ruff's pydocstyle rules
+and ``tests/stats/test_docstrings.py``). A leading underscore marks an implementation detail of
+the engine (e.g. the τ² estimators of :mod:`jakmeta.stats.tau2`, which work on an internal
+layout and are reached through ``pool(method=...)``); other packages do not use those.
 """
 
 from __future__ import annotations

@@ -13,7 +13,7 @@ import numpy as np
 
 
 def _fmt(value: object) -> str:
-    """A number as a user would type it (numpy 2 reprs would show ``np.float64(...)``)."""
+    """Format a number as a user would type it (numpy 2 reprs would show ``np.float64(...)``)."""
     try:
         return repr(float(value))  # type: ignore[arg-type]
     except (TypeError, ValueError):
@@ -29,8 +29,11 @@ def _where(name: str, index: tuple[int, ...] | int) -> str:
 
 
 def _refuse_non_numbers(name: str, values: object) -> None:
-    """Refuse text and booleans, which numpy would silently turn into numbers ("1" → 1.0,
-    True → 1.0): a column read as text or a mask passed by mistake must not be pooled."""
+    """Refuse text and booleans, which numpy would silently turn into numbers.
+
+    "1" → 1.0 and True → 1.0: a column read as text or a mask passed by mistake must not be
+    pooled.
+    """
     if isinstance(values, (str, bytes)):
         raise ValueError(f"{name} must be a sequence of numbers, not text; got {values!r}")
     if isinstance(values, (list, tuple)):  # numpy would turn [0.1, True] into [0.1, 1.0]
@@ -64,7 +67,8 @@ def _refuse_non_numbers(name: str, values: object) -> None:
 def as_vector(name: str, values: object) -> np.ndarray:
     """Return ``values`` as a 1-D float array; raise ValueError if it is not numeric or not 1-D.
 
-    Text ("1.2") and booleans are refused although numpy would convert them."""
+    Text ("1.2") and booleans are refused although numpy would convert them.
+    """
     _refuse_non_numbers(name, values)
     try:
         arr = np.asarray(values, dtype=float)

@@ -60,15 +60,49 @@ _TAU_CAP = 1e150
 class BayesResult:
     """Posterior summary of the normal-normal hierarchical model (see :func:`pool_bayes`).
 
-    ``estimate`` is the posterior median of mu, ``mean``/``sd`` its posterior mean and standard
-    deviation, ``ci_low``/``ci_high`` the equal-tailed credible interval at ``level``.
-    ``tau_*`` summarise the marginal posterior of tau (median, mean, equal-tailed interval).
-    ``pi_low``/``pi_high`` is the equal-tailed posterior predictive interval for the true effect
-    theta_new = mu + N(0, tau²) of a new trial. ``prior`` describes both priors in words.
-    ``mu_grid``/``mu_density``, ``tau_grid``/``tau_density`` and ``pred_grid``/``pred_density``
-    are posterior densities on grids for plotting. All values are on the analysis scale (e.g.
-    log OR). ``mixture_weights``/``mixture_means``/``mixture_sds`` hold the mixture over tau
-    (grid nodes ``mixture_tau``) that represents the posterior of mu; :meth:`prob_below` uses it.
+    All values are on the analysis scale (e.g. log OR) [rover2020].
+
+    Attributes
+    ----------
+    k : int
+        Number of studies.
+    level : float
+        Probability of the credible and predictive intervals.
+    estimate : float
+        Posterior median of mu.
+    mean, sd : float
+        Posterior mean and standard deviation of mu.
+    ci_low, ci_high : float
+        Equal-tailed credible interval of mu at ``level``.
+    tau_median, tau_mean : float
+        Median and mean of the marginal posterior of tau.
+    tau_ci_low, tau_ci_high : float
+        Its equal-tailed interval at ``level``.
+    pi_low, pi_high : float
+        Equal-tailed posterior predictive interval for the true effect
+        theta_new = mu + N(0, tau²) of a new trial.
+    tau_prior : str
+        "half-normal", "half-cauchy" or "log-normal".
+    tau_prior_parameters : tuple
+        (scale,), or (meanlog, sdlog) for the log-normal prior.
+    mu_prior : tuple or None
+        ("normal", mean, sd), or None for the flat prior.
+    prior : str
+        Both priors in words.
+    mu_grid, mu_density : numpy.ndarray
+        Posterior density of mu on a grid, for plotting.
+    tau_grid, tau_density : numpy.ndarray
+        Posterior density of tau on a grid, for plotting.
+    pred_grid, pred_density : numpy.ndarray
+        Posterior predictive density of theta_new on a grid, for plotting.
+    mixture_tau, mixture_weights, mixture_means, mixture_sds : numpy.ndarray
+        The mixture over tau (grid nodes ``mixture_tau``) of normals that represents the
+        posterior of mu; :meth:`prob_below` uses it.
+
+    References
+    ----------
+    .. [rover2020] Röver (2020). Bayesian random-effects meta-analysis using the bayesmeta R
+       package. Journal of Statistical Software 93:1–51.
     """
 
     k: int
@@ -100,11 +134,28 @@ class BayesResult:
     mixture_sds: np.ndarray
 
     def prob_below(self, x: float) -> float:
-        """Posterior probability P(mu < x | y), e.g. ``prob_below(0.0)`` for a log OR below 0."""
+        """Posterior probability P(mu < x | y), e.g. ``prob_below(0.0)`` for a log OR below 0.
+
+        Parameters
+        ----------
+        x : float
+            The threshold, on the analysis scale.
+
+        Returns
+        -------
+        float
+            P(mu < x | y) from the posterior mixture.
+        """
         return float(_mixture_cdf(float(x), self.mixture_weights, self.mixture_means, self.mixture_sds))
 
     def to_dict(self) -> dict:
-        """The scalar summaries as a plain dict (grids and mixture left out)."""
+        """Return the scalar summaries as a plain dict.
+
+        Returns
+        -------
+        dict
+            Field name to value, grids and mixture left out.
+        """
         skip = {"mu_grid", "mu_density", "tau_grid", "tau_density", "pred_grid", "pred_density",
                 "mixture_tau", "mixture_weights", "mixture_means", "mixture_sds"}
         return {f.name: getattr(self, f.name) for f in fields(self) if f.name not in skip}
@@ -141,8 +192,11 @@ class _TauPrior:
     b: float  # unused, or sdlog (log-normal)
 
     def ppf(self, z: np.ndarray) -> np.ndarray:
-        """tau at prior log-odds z = log(u/(1 − u)), u = F_prior(tau): accurate in both tails
-        (the lower-tail formula in u for u ≤ ½, the upper-tail one in 1 − u above)."""
+        """Return tau at prior log-odds z = log(u/(1 − u)), u = F_prior(tau).
+
+        Accurate in both tails: the lower-tail formula in u for u ≤ ½, the upper-tail one in
+        1 − u above.
+        """
         z = np.asarray(z, dtype=float)
         u, r = special.expit(z), special.expit(-z)
         low = z <= 0
@@ -234,12 +288,14 @@ def _conditional(y: np.ndarray, v: np.ndarray, tau: np.ndarray, mu0: tuple[float
 
 
 def _tau_grid(y, v, prior: _TauPrior, mu0) -> tuple[np.ndarray, np.ndarray, float, float]:
-    """Midpoint grid in the prior log-odds z = logit F_prior(tau) over the support of the
-    posterior; returns (z, log density in z up to a constant, a, b) with [a, b] the grid range.
+    """Midpoint grid in the prior log-odds z = logit F_prior(tau) over the posterior's support.
+
+    Returns (z, log density in z up to a constant, a, b) with [a, b] the grid range.
 
     In z the posterior density is L(tau(z))·u(1 − u), u = expit(z); starting from z ∈ [−740, 740]
     (u from 1e-321 to 1 − 1e-321, so that even data that contradict the prior are covered), the
-    grid zooms in on the cells within e⁻⁴⁰ of the maximum until they number at least 256."""
+    grid zooms in on the cells within e⁻⁴⁰ of the maximum until they number at least 256.
+    """
     a, b = -740.0, 740.0
     for _ in range(_MAX_ZOOM):
         h = (b - a) / _GRID_CELLS
@@ -271,8 +327,11 @@ def _mixture_quantile(q: float, p: np.ndarray, m: np.ndarray, s: np.ndarray) -> 
 
 
 def _merge_neighbours(p: np.ndarray, m: np.ndarray, s: np.ndarray, group: int = 8):
-    """Merge each run of ``group`` neighbouring grid components into one normal with the same
-    weight, mean and variance (for the plotting densities only: neighbours are nearly equal)."""
+    """Merge each run of ``group`` neighbouring grid components into one normal.
+
+    The merged normal has the same weight, mean and variance (for the plotting densities only:
+    neighbours are nearly equal).
+    """
     n = p.size // group * group
     pg = p[:n].reshape(-1, group)
     w = pg.sum(axis=1)
@@ -308,12 +367,50 @@ def pool_bayes(
     ``("half-normal", 1.0)`` also sets the scale. The posterior of mu is the mixture over tau of
     the conditional normals N(m(tau), s²(tau)); see the module docstring for the integrals.
 
-    Returns a :class:`BayesResult`: ``estimate`` = posterior median of mu, ``ci_low``/``ci_high``
-    = equal-tailed credible interval at ``level``, ``tau_median`` and ``tau_ci_low``/``tau_ci_high``,
-    ``pi_low``/``pi_high`` = posterior predictive interval for a new trial's true effect, and
-    densities on ``grid_points``-point grids for plotting. Works for any k ≥ 1 (with k = 1 the
-    posterior of tau is its prior). Deterministic (no random numbers); a few milliseconds for
-    k ≤ 10. Raises ValueError for bad input (as :func:`jakmeta.stats.pool`) or bad priors.
+    Works for any k ≥ 1 (with k = 1 the posterior of tau is its prior). Deterministic (no random
+    numbers); a few milliseconds for k ≤ 10.
+
+    Parameters
+    ----------
+    yi : array_like
+        Effect sizes of the k ≥ 1 studies, on the analysis scale (e.g. log OR).
+    vi : array_like
+        Their sampling variances (> 0).
+    tau_prior : {"half-normal", "half-cauchy"} or tuple
+        The prior on tau: a name (scale ``tau_scale``), or a tuple ``("half-normal", scale)``,
+        ``("half-cauchy", scale)`` or ``("log-normal", meanlog, sdlog)``.
+    tau_scale : float
+        Scale of a named half-normal or half-Cauchy prior (default 0.5 [friede2017; rover2021]).
+    level : float
+        Probability of the credible and predictive intervals (default 0.95).
+    mu_prior : tuple, optional
+        ``("normal", mean, sd)``; None (default) for a flat prior on mu.
+    grid_points : int
+        Points of the plotting grids of the densities (≥ 11, default 201).
+
+    Returns
+    -------
+    BayesResult
+        ``estimate`` = posterior median of mu, ``ci_low``/``ci_high`` = equal-tailed credible
+        interval at ``level``, ``tau_median`` and ``tau_ci_low``/``tau_ci_high``,
+        ``pi_low``/``pi_high`` = posterior predictive interval for a new trial's true effect, and
+        densities on ``grid_points``-point grids for plotting.
+
+    Raises
+    ------
+    ValueError
+        For bad input (as :func:`jakmeta.stats.pool`), bad priors or ``grid_points``, or data
+        whose posterior overflows.
+
+    References
+    ----------
+    .. [rover2020] Röver (2020). Bayesian random-effects meta-analysis using the bayesmeta R
+       package. Journal of Statistical Software 93:1–51.
+    .. [friede2017] Friede et al. (2017). Meta-analysis of few small studies in orphan diseases.
+       Research Synthesis Methods 8:79–91.
+    .. [rover2021] Röver et al. (2021). On weakly informative prior distributions for the
+       heterogeneity parameter in Bayesian random-effects meta-analysis. Research Synthesis
+       Methods 12:448–474.
     """
     y, v = _validate.yi_vi(yi, vi)
     level = _validate.level(level)

@@ -1,5 +1,4 @@
-"""Small-study effects: Egger's regression test and the regression-test variants of metafor's
-``regtest``.
+"""Small-study effects: Egger's regression test and the variants of metafor's ``regtest``.
 
 Where each part comes from
 --------------------------
@@ -27,8 +26,8 @@ import statsmodels.api as sm
 from scipy import stats
 
 from jakmeta.stats import _validate
-from jakmeta.stats.engine import check_range
-from jakmeta.stats.tau2 import mixed_effects_fit as _mixed_effects_fit
+from jakmeta.stats.engine import _check_range
+from jakmeta.stats.tau2 import _mixed_effects_fit
 
 MODELS = ("lm", "rma")
 PREDICTORS = ("sei", "vi", "ni", "ninv", "sqrtninv")
@@ -39,14 +38,51 @@ MIN_K_FOR_ASYMMETRY_TESTS = 10
 
 @dataclass(frozen=True)
 class EggerResult:
-    """Result of a regression test for funnel-plot asymmetry.
+    """Result of a regression test for funnel-plot asymmetry, from :func:`egger_test`.
 
-    ``intercept`` is the tested asymmetry coefficient: for ``predictor="sei"`` it is Egger's
-    intercept (the intercept of the standard normal deviate regressed on precision, equal to the
-    slope on se_i in the weighted regression of y_i on se_i); for the other predictors it is the
-    slope on that predictor, as in metafor's ``regtest``. ``statistic`` is a t value (``test="t"``,
-    ``df`` = k − 2) for ``model="lm"`` and a z value (``df`` NaN) for ``model="rma"``.
-    ``limit_*`` describe the estimated effect at se → 0 (or n → ∞). ``k_caveat`` flags k < 10.
+    Attributes
+    ----------
+    model : str
+        "lm" (weighted regression, the classical test [egger1997]) or "rma" (mixed-effects
+        meta-regression, metafor's default ``regtest`` [viechtbauer2010]).
+    predictor : str
+        "sei", "vi", "ni", "ninv" or "sqrtninv".
+    method : str or None
+        The tau² estimator for ``model="rma"``; None for ``model="lm"``.
+    k : int
+        Number of studies.
+    intercept : float
+        The tested asymmetry coefficient: for ``predictor="sei"`` Egger's intercept (the
+        intercept of the standard normal deviate regressed on precision, equal to the slope on
+        se_i in the weighted regression of y_i on se_i); for the other predictors the slope on
+        that predictor, as in metafor's ``regtest``.
+    se : float
+        Its standard error.
+    statistic : float
+        A t value for ``model="lm"``, a z value for ``model="rma"``.
+    test : str
+        "t" or "z".
+    df : float
+        k − 2 for the t test, NaN for the z test.
+    pvalue : float
+        Two-sided p-value of the test of no asymmetry.
+    limit_estimate, limit_se, limit_ci_low, limit_ci_high : float
+        The estimated effect at se → 0 (or n → ∞), its standard error and confidence interval.
+    tau2 : float
+        tau² of the meta-regression (``model="rma"``); NaN for ``model="lm"``.
+    level : float
+        Confidence level of the limit interval.
+    k_caveat : bool
+        True when k < 10: too few studies for a meaningful test [sterne2011].
+
+    References
+    ----------
+    .. [egger1997] Egger et al. (1997). Bias in meta-analysis detected by a simple, graphical
+       test. BMJ 315:629–634.
+    .. [viechtbauer2010] Viechtbauer (2010). Conducting meta-analyses in R with the metafor
+       package. Journal of Statistical Software 36:1–48.
+    .. [sterne2011] Sterne et al. (2011). Recommendations for examining and interpreting funnel
+       plot asymmetry in meta-analyses of randomised controlled trials. BMJ 343:d4002.
     """
 
     model: str
@@ -68,7 +104,13 @@ class EggerResult:
     k_caveat: bool
 
     def to_dict(self) -> dict:
-        """All fields as a plain dict."""
+        """Return all fields as a plain dict.
+
+        Returns
+        -------
+        dict
+            Field name to value.
+        """
         return {f.name: getattr(self, f.name) for f in fields(self)}
 
 
@@ -107,7 +149,47 @@ def egger_test(
     "sqrtninv"; the last three need ``ni``) give metafor's weighted-regression variants.
     ``model="rma"``: metafor's default ``regtest``, a mixed-effects meta-regression on the
     predictor with tau² by ``method`` ("FE", "DL", "HE", "ML", "REML") and a z test
-    [viechtbauer2010]. ``k_caveat`` is True when k < 10 [sterne2011]. Needs k ≥ 3.
+    [viechtbauer2010]. ``k_caveat`` is True when k < 10 [sterne2011].
+
+    Parameters
+    ----------
+    yi : array_like
+        Effect sizes of the k ≥ 3 studies.
+    vi : array_like
+        Their sampling variances (> 0).
+    model : {"lm", "rma"}
+        Weighted regression (default, the classical test) or mixed-effects meta-regression.
+    predictor : {"sei", "vi", "ni", "ninv", "sqrtninv"}
+        The predictor: standard error (default), variance, sample size, 1/n (the idea of Peters
+        et al. [peters2006]) or 1/√n.
+    ni : array_like, optional
+        Total sample size of each study; needed for "ni", "ninv" and "sqrtninv".
+    method : {"REML", "FE", "DL", "HE", "ML"}
+        The tau² estimator for ``model="rma"`` (default "REML"); ignored for ``model="lm"``.
+    level : float
+        Confidence level of the limit interval (default 0.95).
+
+    Returns
+    -------
+    EggerResult
+        The asymmetry coefficient, its test, the limit estimate and ``k_caveat``.
+
+    Raises
+    ------
+    ValueError
+        For bad input, k < 3, a predictor that needs ``ni`` without it, a predictor that takes
+        the same value in every study, or data out of the engine's range.
+
+    References
+    ----------
+    .. [egger1997] Egger et al. (1997). Bias in meta-analysis detected by a simple, graphical
+       test. BMJ 315:629–634.
+    .. [viechtbauer2010] Viechtbauer (2010). Conducting meta-analyses in R with the metafor
+       package. Journal of Statistical Software 36:1–48.
+    .. [peters2006] Peters et al. (2006). Comparison of two methods to detect publication bias in
+       meta-analysis. JAMA 295:676–680.
+    .. [sterne2011] Sterne et al. (2011). Recommendations for examining and interpreting funnel
+       plot asymmetry in meta-analyses of randomised controlled trials. BMJ 343:d4002.
     """
     _validate.choice("model", model, MODELS)
     _validate.choice("predictor", predictor, PREDICTORS)
@@ -116,7 +198,7 @@ def egger_test(
     k = y.size
     if k < 3:
         raise ValueError(f"a regression test needs k >= 3 studies (k − 2 >= 1 df); got k = {k}")
-    check_range(y, v)
+    _check_range(y, v)
     x = _predictor_values(predictor, v, ni)
     if np.ptp(x) <= 1e-12 * np.max(np.abs(x)):
         raise ValueError(
@@ -178,3 +260,6 @@ def egger_test(
         level=level,
         k_caveat=caveat,
     )
+
+
+__all__ = ["MIN_K_FOR_ASYMMETRY_TESTS", "MODELS", "PREDICTORS", "RMA_METHODS", "EggerResult", "egger_test"]

@@ -29,7 +29,7 @@ import numpy as np
 from scipy import stats
 
 from jakmeta.stats import _validate
-from jakmeta.stats.effects import binary_effects, double_zero, two_by_two
+from jakmeta.stats.effects import _double_zero, _two_by_two, binary_effects
 from jakmeta.stats.engine import PoolResult
 from jakmeta.stats.inference import i2_from_q
 
@@ -96,12 +96,48 @@ def mantel_haenszel(events_t, n_t, events_c, n_c, measure: str = "OR", level: fl
     cells and double-zero studies dropped, so df = (studies with an estimable effect) − 1.
     I² = max(0, (Q − df)/Q); with df = 0, Q = 0, I² = 0 and H² = 1 (metafor's ``rma.mh``).
     Weights (percent) are the MH weights (S, c·n1/N or n1·n2/N).
-    Raises ValueError when the estimate is undefined (e.g. no events in one arm in all tables;
-    metafor returns NA) or its variance is 0 (metafor returns se = 0).
+
+    Parameters
+    ----------
+    events_t, n_t : array_like
+        Events and participants in the treatment arm of each table.
+    events_c, n_c : array_like
+        Events and participants in the control arm, same length.
+    measure : {"OR", "RR", "RD"}
+        The effect measure (default "OR").
+    level : float
+        Confidence level of the Wald interval (default 0.95).
+
+    Returns
+    -------
+    PoolResult
+        ``method`` "MH", ``ci`` "z", tau² = 0 by assumption, no prediction interval; Q, I² and
+        H² as above [cochran1954; higgins2002].
+
+    Raises
+    ------
+    ValueError
+        For bad counts, when the estimate is undefined (e.g. no events in one arm in all tables;
+        metafor returns NA) or when its variance is 0 (metafor returns se = 0).
+
+    References
+    ----------
+    .. [mantel1959] Mantel & Haenszel (1959). Statistical aspects of the analysis of data from
+       retrospective studies of disease. Journal of the National Cancer Institute 22:719–748.
+    .. [robins1986] Robins et al. (1986). Estimators of the Mantel-Haenszel variance consistent
+       in both sparse data and large-strata limiting models. Biometrics 42:311–323.
+    .. [greenland1985] Greenland & Robins (1985). Estimation of a common effect parameter from
+       sparse follow-up data. Biometrics 41:55–68.
+    .. [sato1989] Sato et al. (1989). On the variance estimator for the Mantel-Haenszel risk
+       difference. Biometrics 45:1323–1324.
+    .. [cochran1954] Cochran (1954). The combination of estimates from different experiments.
+       Biometrics 10:101–129.
+    .. [higgins2002] Higgins & Thompson (2002). Quantifying heterogeneity in a meta-analysis.
+       Statistics in Medicine 21:1539–1558.
     """
     _validate.choice("measure", measure, MH_MEASURES)
     level = _validate.level(level)
-    a, b, c, d = two_by_two(events_t, n_t, events_c, n_c)
+    a, b, c, d = _two_by_two(events_t, n_t, events_c, n_c)
     n1, n2 = a + b, c + d
     big_n = n1 + n2
     if measure == "OR":
@@ -130,7 +166,7 @@ def mantel_haenszel(events_t, n_t, events_c, n_c, measure: str = "OR", level: fl
         weights = n1 * n2 / big_n
     if not var > 0:
         raise ValueError(f"the MH {measure} has zero variance (no events, or all events, in every table)")
-    keep = ~double_zero(a, b, c, d)
+    keep = ~_double_zero(a, b, c, d)
     if keep.any():
         es = binary_effects(a[keep], n1[keep], c[keep], n2[keep], measure=measure)
         q, q_df = _q_around(es.yi, es.vi, beta)
@@ -148,10 +184,37 @@ def peto(events_t, n_t, events_c, n_c, level: float = 0.95) -> PoolResult:
     tables with V = 0 (no events or only events) contribute nothing. Heterogeneity:
     Q = Σ(O−E)²/V − (Σ(O−E))²/ΣV over tables with V > 0, df = (their number) − 1;
     I² = max(0, (Q − df)/Q); with df = 0, Q = 0, I² = 0 and H² = 1 (metafor's ``rma.peto``).
-    Weights (percent) are V/ΣV. Raises ValueError when every table has V = 0 (metafor stops).
+    Weights (percent) are V/ΣV.
+
+    Parameters
+    ----------
+    events_t, n_t : array_like
+        Events and participants in the treatment arm of each table.
+    events_c, n_c : array_like
+        Events and participants in the control arm, same length.
+    level : float
+        Confidence level of the Wald interval (default 0.95).
+
+    Returns
+    -------
+    PoolResult
+        ``method`` "Peto", ``measure`` "OR" (log scale), ``ci`` "z", tau² = 0 by assumption, no
+        prediction interval; Q, I² and H² as above [higgins2002].
+
+    Raises
+    ------
+    ValueError
+        For bad counts, and when every table has V = 0 (metafor stops).
+
+    References
+    ----------
+    .. [yusuf1985] Yusuf et al. (1985). Beta blockade during and after myocardial infarction: an
+       overview of the randomized trials. Progress in Cardiovascular Diseases 27:335–371.
+    .. [higgins2002] Higgins & Thompson (2002). Quantifying heterogeneity in a meta-analysis.
+       Statistics in Medicine 21:1539–1558.
     """
     level = _validate.level(level)
-    a, b, c, d = two_by_two(events_t, n_t, events_c, n_c)
+    a, b, c, d = _two_by_two(events_t, n_t, events_c, n_c)
     n1, n2 = a + b, c + d
     big_n = n1 + n2
     xt, yt = a + c, b + d
@@ -166,3 +229,6 @@ def peto(events_t, n_t, events_c, n_c, level: float = 0.95) -> PoolResult:
     q = max(0.0, float(np.sum(o_minus_e[pos] ** 2 / var[pos]) - o_minus_e.sum() ** 2 / total_var))
     q_df = int(pos.sum()) - 1
     return _common_effect_result("Peto", "OR", beta, float(1 / np.sqrt(total_var)), level, q, q_df, var, a.size)
+
+
+__all__ = ["MH_MEASURES", "mantel_haenszel", "peto"]

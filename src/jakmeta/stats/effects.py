@@ -1,5 +1,7 @@
-"""Per-study effect sizes: log odds ratio, log risk ratio, risk difference, Peto log odds ratio,
-mean difference and standardised mean difference (Hedges' g), plus merging of multi-arm trials.
+"""Per-study effect sizes, and the merging of the arms of multi-arm trials.
+
+Log odds ratio, log risk ratio, risk difference, Peto log odds ratio, mean difference and
+standardised mean difference (Hedges' g).
 
 Where each part comes from
 --------------------------
@@ -38,11 +40,33 @@ SMD_VTYPES = ("LS", "UB")
 class EffectSizes:
     """Per-study effect sizes ``yi`` with sampling variances ``vi``.
 
-    ``index`` gives, for each returned study, its position in the input (studies dropped with
-    ``drop00=True`` are absent; ``dropped`` lists their input positions). ``corrected`` flags the
-    studies that received the zero-cell correction. ``n_total`` is n_t + n_c (used by the
-    sample-size predictors of :func:`jakmeta.stats.bias.egger_test`). OR and RR are on the log scale.
-    The arrays are read-only (the dataclass is frozen); copy them to modify.
+    Returned by :func:`binary_effects` and :func:`continuous_effects`, with the values of
+    metafor's ``escalc`` [viechtbauer2010]. The arrays are read-only (the dataclass is frozen);
+    copy them to modify.
+
+    Attributes
+    ----------
+    yi : numpy.ndarray
+        Effect sizes; OR and RR (and Peto's OR) on the log scale.
+    vi : numpy.ndarray
+        Their sampling variances.
+    measure : str
+        "OR", "RR", "RD", "PETO", "MD" or "SMD".
+    index : numpy.ndarray
+        For each returned study, its position in the input (studies dropped with
+        ``drop00=True`` are absent).
+    n_total : numpy.ndarray
+        n_t + n_c per study (used by the sample-size predictors of
+        :func:`jakmeta.stats.bias.egger_test`).
+    corrected : numpy.ndarray
+        True for the studies that received the zero-cell correction.
+    dropped : numpy.ndarray
+        Input positions of the studies dropped with ``drop00=True``.
+
+    References
+    ----------
+    .. [viechtbauer2010] Viechtbauer (2010). Conducting meta-analyses in R with the metafor
+       package. Journal of Statistical Software 36:1–48.
     """
 
     yi: np.ndarray
@@ -64,7 +88,14 @@ class EffectSizes:
         return int(self.yi.size)
 
     def to_frame(self):
-        """The effect sizes as a pandas DataFrame (one row per returned study)."""
+        """Return the effect sizes as a table.
+
+        Returns
+        -------
+        pandas.DataFrame
+            One row per returned study: ``study`` (its input position), ``yi``, ``vi``, ``sei``,
+            ``n_total`` and ``corrected``.
+        """
         import pandas as pd
 
         return pd.DataFrame(
@@ -84,7 +115,7 @@ def _readonly(*arrays: np.ndarray) -> None:
         arr.setflags(write=False)
 
 
-def two_by_two(events_t, n_t, events_c, n_c) -> tuple[np.ndarray, ...]:
+def _two_by_two(events_t, n_t, events_c, n_c) -> tuple[np.ndarray, ...]:
     """Validate 2x2 counts and return the cells a, b, c, d (events and non-events per arm) as floats."""
     a = _validate.counts("events_t", events_t)
     n1 = _validate.totals("n_t", n_t)
@@ -97,9 +128,12 @@ def two_by_two(events_t, n_t, events_c, n_c) -> tuple[np.ndarray, ...]:
     return a, n1 - a, c, n2 - c
 
 
-def double_zero(a: np.ndarray, b: np.ndarray, c: np.ndarray, d: np.ndarray) -> np.ndarray:
-    """Double-zero studies: (a = c = 0) or (b = d = 0), no events or only events in both arms
-    (metafor's ``drop00``) [viechtbauer2010; cochrane_handbook_ch10]."""
+def _double_zero(a: np.ndarray, b: np.ndarray, c: np.ndarray, d: np.ndarray) -> np.ndarray:
+    """Flag double-zero studies: (a = c = 0) or (b = d = 0).
+
+    No events, or only events, in both arms (metafor's ``drop00``) [viechtbauer2010;
+    cochrane_handbook_ch10].
+    """
     return ((a == 0) & (c == 0)) | ((b == 0) & (d == 0))
 
 
@@ -120,16 +154,54 @@ def binary_effects(
     RD: yi = a/n1 − c/n2, vi = ab/n1³ + cd/n2³; PETO: yi = (a−E)/V, vi = 1/V [yusuf1985].
 
     Zero cells: ``add`` (default 0.5) is added to all four cells of a study with any zero cell
-    (metafor ``add=1/2, to="only0"``). Double-zero studies are kept (and corrected) unless
-    ``drop00=True``; dropped studies are listed in ``result.dropped``. With ``add=0`` a zero cell
-    makes log OR / log RR undefined and raises ValueError.
+    (metafor ``add=1/2, to="only0"``) [viechtbauer2010; cochrane_handbook_ch10]. Double-zero
+    studies are kept (and corrected) unless ``drop00=True``.
+
+    Parameters
+    ----------
+    events_t, n_t : array_like
+        Events and participants in the treatment arm of each study.
+    events_c, n_c : array_like
+        Events and participants in the control arm, same length.
+    measure : {"OR", "RR", "RD", "PETO"}
+        The effect measure (default "OR").
+    add : float
+        Zero-cell correction, a finite number ≥ 0 (default 0.5).
+    drop00 : bool
+        Drop double-zero studies (no events, or only events, in both arms) instead of
+        correcting them (default False).
+
+    Returns
+    -------
+    EffectSizes
+        ``yi`` and ``vi`` per study (log scale for OR, RR and PETO); dropped studies are listed
+        in ``dropped``, corrected ones flagged in ``corrected``.
+
+    Raises
+    ------
+    ValueError
+        For bad counts (not whole numbers, negative, events above totals, lengths), an unknown
+        measure, a bad ``add``, no study left after ``drop00``, or an undefined effect (with
+        ``add=0`` a zero cell makes log OR / log RR undefined).
+
+    References
+    ----------
+    .. [cochrane_handbook_ch6] Higgins et al. (2024). Chapter 6: Choosing effect measures and
+       computing estimates of effect. Cochrane Handbook for Systematic Reviews of Interventions,
+       version 6.5.
+    .. [yusuf1985] Yusuf et al. (1985). Beta blockade during and after myocardial infarction: an
+       overview of the randomized trials. Progress in Cardiovascular Diseases 27:335–371.
+    .. [viechtbauer2010] Viechtbauer (2010). Conducting meta-analyses in R with the metafor
+       package. Journal of Statistical Software 36:1–48.
+    .. [cochrane_handbook_ch10] Deeks et al. (2024). Chapter 10: Analysing data and undertaking
+       meta-analyses. Cochrane Handbook for Systematic Reviews of Interventions, version 6.5.
     """
     _validate.choice("measure", measure, BINARY_MEASURES)
-    a, b, c, d = two_by_two(events_t, n_t, events_c, n_c)
+    a, b, c, d = _two_by_two(events_t, n_t, events_c, n_c)
     add_value = float(add)
     if not np.isfinite(add_value) or add_value < 0:
         raise ValueError(f"add must be a finite number >= 0 (metafor uses 0.5); got {add!r}")
-    keep = ~double_zero(a, b, c, d) if drop00 else np.ones(a.size, dtype=bool)
+    keep = ~_double_zero(a, b, c, d) if drop00 else np.ones(a.size, dtype=bool)
     if not keep.any():
         raise ValueError("all studies are double-zero and drop00=True: no study is left (k = 0)")
     index = np.flatnonzero(keep)
@@ -195,6 +267,38 @@ def continuous_effects(
     SMD: yi = g = J(m)·(m1 − m2)/s_pooled with the exact J [hedges1981];
     vi = 1/n1 + 1/n2 + g²/(2(n1+n2)) (``vtype="LS"``, metafor's default) or
     vi = 1/n1 + 1/n2 + (1 − (m−2)/(m·J²))·g² (``vtype="UB"``) [viechtbauer2010].
+
+    Parameters
+    ----------
+    mean_t, sd_t, n_t : array_like
+        Mean, standard deviation and size of the treatment group of each study.
+    mean_c, sd_c, n_c : array_like
+        The same for the control group, same length.
+    measure : {"MD", "SMD"}
+        Mean difference (default) or standardised mean difference (Hedges' g).
+    vtype : {"LS", "UB"}
+        Variance of the SMD: large-sample (default) or unbiased; ignored for the MD.
+
+    Returns
+    -------
+    EffectSizes
+        ``yi`` and ``vi`` per study (``corrected`` all False, ``dropped`` empty).
+
+    Raises
+    ------
+    ValueError
+        For bad input (non-finite values, negative SDs, sizes, lengths, unknown options), a zero
+        variance of the MD (both SDs 0), or an undefined SMD (n_t + n_c < 4, pooled SD 0).
+
+    References
+    ----------
+    .. [cochrane_handbook_ch6] Higgins et al. (2024). Chapter 6: Choosing effect measures and
+       computing estimates of effect. Cochrane Handbook for Systematic Reviews of Interventions,
+       version 6.5.
+    .. [hedges1981] Hedges (1981). Distribution theory for Glass's estimator of effect size and
+       related estimators. Journal of Educational Statistics 6:107–128.
+    .. [viechtbauer2010] Viechtbauer (2010). Conducting meta-analyses in R with the metafor
+       package. Journal of Statistical Software 36:1–48.
     """
     _validate.choice("measure", measure, CONTINUOUS_MEASURES)
     _validate.choice("vtype", vtype, SMD_VTYPES)
@@ -244,7 +348,29 @@ def continuous_effects(
 
 @dataclass(frozen=True)
 class CombinedArm:
-    """One arm made from several arms of a multi-arm trial (``events`` or ``mean``/``sd`` set)."""
+    """One arm made from several arms of a multi-arm trial, as :func:`combine_arms` returns it.
+
+    Either ``events`` (binary arms) or ``mean`` and ``sd`` (continuous arms) are set; the others
+    are None.
+
+    Attributes
+    ----------
+    n : float
+        Participants in the combined arm (the sum of the arms' sizes).
+    events : float or None
+        Events in the combined arm (the sum), for binary arms.
+    mean : float or None
+        Mean of the combined arm, for continuous arms.
+    sd : float or None
+        Standard deviation of the combined arm (Cochrane Handbook Table 6.5.a
+        [cochrane_handbook_ch6]), for continuous arms.
+
+    References
+    ----------
+    .. [cochrane_handbook_ch6] Higgins et al. (2024). Chapter 6: Choosing effect measures and
+       computing estimates of effect. Cochrane Handbook for Systematic Reviews of Interventions,
+       version 6.5.
+    """
 
     n: float
     events: float | None = None
@@ -260,6 +386,33 @@ def combine_arms(n, *, events=None, mean=None, sd=None) -> CombinedArm:
     SD = √(((N1−1)SD1² + (N2−1)SD2² + N1·N2/N·(M1² + M2² − 2·M1·M2)) / (N−1)); for more than
     two arms this is applied pairwise, which equals the closed form
     SD = √((Σ(Ni−1)SDi² + Σ Ni(Mi−M)²)/(N−1)) used here (the result does not depend on the order).
+
+    Parameters
+    ----------
+    n : array_like
+        Participants in each arm to merge.
+    events : array_like, optional
+        Events in each arm (binary arms).
+    mean, sd : array_like, optional
+        Mean and standard deviation of each arm (continuous arms); give both, or ``events``.
+
+    Returns
+    -------
+    CombinedArm
+        The merged arm: ``n`` and ``events``, or ``n``, ``mean`` and ``sd``.
+
+    Raises
+    ------
+    ValueError
+        When both or neither of ``events`` and ``mean``/``sd`` are given, for bad values
+        (events above totals, negative SDs, lengths), or when the merged arm has fewer than 2
+        participants (its SD is undefined).
+
+    References
+    ----------
+    .. [cochrane_handbook_ch6] Higgins et al. (2024). Chapter 6: Choosing effect measures and
+       computing estimates of effect. Cochrane Handbook for Systematic Reviews of Interventions,
+       version 6.5.
     """
     sizes = _validate.totals("n", n)
     _validate.nonempty("n", sizes)
@@ -284,3 +437,15 @@ def combine_arms(n, *, events=None, mean=None, sd=None) -> CombinedArm:
     grand_mean = float((sizes * means).sum() / total)
     ss = ((sizes - 1) * sds**2).sum() + (sizes * (means - grand_mean) ** 2).sum()
     return CombinedArm(n=float(total), mean=grand_mean, sd=float(np.sqrt(ss / (total - 1))))
+
+
+__all__ = [
+    "BINARY_MEASURES",
+    "CONTINUOUS_MEASURES",
+    "SMD_VTYPES",
+    "CombinedArm",
+    "EffectSizes",
+    "binary_effects",
+    "combine_arms",
+    "continuous_effects",
+]

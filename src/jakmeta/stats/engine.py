@@ -1,5 +1,7 @@
-"""The inverse-variance engine: :func:`pool` for one meta-analysis and :func:`pool_many` for many
-at once (one per row of NaN-padded 2-D arrays), with their result classes.
+"""The inverse-variance engine: :func:`pool` and :func:`pool_many`, with their result classes.
+
+:func:`pool` pools one meta-analysis, :func:`pool_many` many at once (one per row of NaN-padded
+2-D arrays).
 
 Every meta-analysis runs on internally rescaled data: y is centred at the midrange of its
 estimates and divided by a power of two c, v by c² (exact in floating point, so nothing is lost);
@@ -12,7 +14,7 @@ global-maximum check, PM [paule1982], SJ [sidik2005], HE [hedges1985]); inferenc
 :mod:`jakmeta.stats.inference` (Wald, HKSJ [hartung2001; knapp2003], modified HKSJ [rover2015],
 prediction intervals [higgins2009]). ``statsmodels.stats.meta_analysis.combine_effects``
 (statsmodels 0.15) supplies the DL and PM estimates in :func:`pool`, guarded against its known
-defects (see :func:`jakmeta.stats.tau2.tau2_statsmodels`); :func:`pool_many` computes them with numpy.
+defects (see :func:`jakmeta.stats.tau2._tau2_statsmodels`); :func:`pool_many` computes them with numpy.
 """
 
 from __future__ import annotations
@@ -25,13 +27,13 @@ import pandas as pd
 
 from jakmeta.stats import _validate
 from jakmeta.stats.inference import (
-    HIGGINS_K2,
-    HKSJ_ZERO_WIDTH,
+    _HIGGINS_K2,
+    _HKSJ_ZERO_WIDTH,
     ConvergenceWarning,
     DegenerateResultWarning,
-    summarise_rows,
+    _summarise_rows,
 )
-from jakmeta.stats.tau2 import MAXITER, Rows, tau2_rows, tau2_statsmodels
+from jakmeta.stats.tau2 import MAXITER, _Rows, _tau2_rows, _tau2_statsmodels
 
 METHODS = ("FE", "DL", "REML", "ML", "PM", "SJ", "HE")
 CI_METHODS = ("z", "hksj", "hksj-adhoc")
@@ -53,16 +55,86 @@ CHUNK_ROWS = 8192
 class PoolResult:
     """Result of one meta-analysis.
 
-    ``estimate`` is on the analysis scale (log OR / log RR for ratio measures). ``se``,
-    ``statistic``, ``pvalue``, ``ci_low``/``ci_high`` follow ``ci`` (``df`` is NaN for z-based
-    inference, k−1 for HKSJ). ``tau2`` is 0 by assumption in common-effect models (FE, MH, Peto)
-    and NaN when k = 1; ``tau2_estimable`` is True only when a random-effects model estimated it
-    from k ≥ 2 studies. ``i2`` is in percent. ``weights`` are in percent and sum to 100.
-    ``converged`` is False when an iterative tau² estimator hit its iteration cap.
-    ``multimodal`` is True when the (restricted) likelihood of ML/REML has more than one local
-    maximum along tau² (the global one is returned; see :mod:`jakmeta.stats.tau2`). ``status`` is "ok"
-    or says why a field is NaN or degenerate (single study, common-effect model without a
-    prediction interval, zero-width HKSJ interval, ...), as in :class:`PoolManyResult`.
+    Returned by :func:`pool`, :func:`jakmeta.stats.mantel_haenszel` and
+    :func:`jakmeta.stats.peto`. Every value is on the analysis scale (log OR / log RR for ratio
+    measures); the conventions for I², H² and the prediction interval are metafor's
+    [viechtbauer2010] (see :mod:`jakmeta.stats`).
+
+    Attributes
+    ----------
+    method : str
+        The tau² estimator ("FE", "DL", "REML", "ML", "PM", "SJ", "HE") or the common-effect
+        method ("MH", "Peto").
+    ci : str
+        The interval method: "z" (Wald), "hksj" or "hksj-adhoc" [hartung2001; rover2015]; "z"
+        when k = 1.
+    level : float
+        Confidence level of ``ci_low``/``ci_high`` and ``pi_low``/``pi_high``.
+    k : int
+        Number of studies.
+    estimate : float
+        The pooled effect mu = Σw·y/Σw.
+    se : float
+        Its standard error (Wald, or the Knapp-Hartung standard error for HKSJ).
+    statistic : float
+        estimate / se, a z or t value.
+    pvalue : float
+        Two-sided p-value of ``statistic``.
+    df : float
+        Degrees of freedom of the t distribution: k − 1 for HKSJ, NaN for z-based inference.
+    ci_low, ci_high : float
+        Confidence interval of ``estimate``, by ``ci``.
+    tau2 : float
+        Between-study variance: 0 by assumption in common-effect models (FE, MH, Peto), NaN when
+        k = 1.
+    tau : float
+        √tau2.
+    se_tau2 : float
+        Standard error of tau² as metafor reports it; NaN for common-effect models and k = 1.
+    tau2_estimable : bool
+        True only when a random-effects model estimated tau² from k ≥ 2 studies.
+    i2 : float
+        I² in percent [higgins2002].
+    h2 : float
+        H² [higgins2002].
+    q : float
+        Cochran's Q [cochran1954].
+    q_df : int
+        Degrees of freedom of Q: k − 1 (MH and Peto: the tables with an estimable effect − 1).
+    q_pvalue : float
+        p-value of the test of homogeneity (Q against χ²(q_df)).
+    pi : str
+        Prediction interval method: "metafor" or "higgins" [higgins2009].
+    pi_low, pi_high : float
+        Prediction interval for the true effect of a new study; NaN for common-effect models,
+        k = 1, and the Higgins interval with k = 2.
+    weights : numpy.ndarray
+        Weights of the studies in percent (they sum to 100), read-only.
+    converged : bool
+        False when an iterative tau² estimator hit its iteration cap.
+    measure : str or None
+        The effect measure when known ("OR", "RR", "RD" for MH and Peto), else None.
+    multimodal : bool
+        True when the (restricted) likelihood of ML/REML has more than one local maximum along
+        tau² (the global one is returned; see :mod:`jakmeta.stats.tau2`).
+    status : str
+        "ok", or why a field is NaN or degenerate (single study, common-effect model without a
+        prediction interval, zero-width HKSJ interval, ...), as in :class:`PoolManyResult`.
+
+    References
+    ----------
+    .. [viechtbauer2010] Viechtbauer (2010). Conducting meta-analyses in R with the metafor
+       package. Journal of Statistical Software 36:1–48.
+    .. [hartung2001] Hartung & Knapp (2001). On tests of the overall treatment effect in
+       meta-analysis with normally distributed responses. Statistics in Medicine 20:1771–1782.
+    .. [rover2015] Röver et al. (2015). Hartung-Knapp-Sidik-Jonkman approach and its modification
+       for random-effects meta-analysis with few studies. BMC Medical Research Methodology 15:99.
+    .. [higgins2002] Higgins & Thompson (2002). Quantifying heterogeneity in a meta-analysis.
+       Statistics in Medicine 21:1539–1558.
+    .. [cochran1954] Cochran (1954). The combination of estimates from different experiments.
+       Biometrics 10:101–129.
+    .. [higgins2009] Higgins et al. (2009). A re-evaluation of random-effects meta-analysis.
+       Journal of the Royal Statistical Society: Series A (Statistics in Society) 172:137–159.
     """
 
     method: str
@@ -95,7 +167,13 @@ class PoolResult:
     status: str = "ok"
 
     def to_dict(self) -> dict:
-        """All fields as a plain dict (weights as a list), e.g. for JSON or a one-row table."""
+        """Return all fields as a plain dict, e.g. for JSON or a one-row table.
+
+        Returns
+        -------
+        dict
+            Field name to value; ``weights`` as a list of floats.
+        """
         out = {f.name: getattr(self, f.name) for f in fields(self)}
         out["weights"] = [float(w) for w in self.weights]
         return out
@@ -105,12 +183,37 @@ class PoolResult:
 class PoolManyResult:
     """Results of :func:`pool_many`: the fields of :class:`PoolResult` as arrays, one per row.
 
-    ``weights`` is 2-D (NaN where the input was padded). Rows with k = 1 carry the single study's
-    Wald result (``df`` NaN, ``tau2`` NaN), as :func:`pool` does. ``status`` says, per row, "ok"
-    or why a result is missing or degenerate (single study, not converged, multimodal
-    likelihood, zero-width HKSJ interval, prediction interval undefined, out of range); every
-    NaN in a row is explained there. ``multimodal`` flags ML/REML rows with more than one local
-    maximum of the likelihood (the global one is returned).
+    Rows with k = 1 carry the single study's Wald result (``df`` NaN, ``tau2`` NaN), as
+    :func:`pool` does. Every NaN in a row is explained by its ``status``.
+
+    Attributes
+    ----------
+    method, ci, level, pi
+        The options of the call, as in :class:`PoolResult` (one for all rows).
+    k, estimate, se, statistic, pvalue, df, ci_low, ci_high : numpy.ndarray
+        Per row, as the fields of the same name of :class:`PoolResult`.
+    tau2, tau, se_tau2, tau2_estimable, i2, h2, q, q_df, q_pvalue : numpy.ndarray
+        Per row, as in :class:`PoolResult` (I² in percent [higgins2002]).
+    pi_low, pi_high : numpy.ndarray
+        Per row, the prediction interval [higgins2009].
+    weights : numpy.ndarray
+        2-D (rows × studies), in percent, NaN where the input was padded.
+    converged : numpy.ndarray
+        Per row, False when an iterative tau² estimator hit its iteration cap.
+    multimodal : numpy.ndarray
+        Per row, True for ML/REML rows with more than one local maximum of the likelihood (the
+        global one is returned).
+    status : numpy.ndarray
+        Per row, "ok" or why a result is missing or degenerate (single study, not converged,
+        multimodal likelihood, zero-width HKSJ interval, prediction interval undefined, out of
+        range).
+
+    References
+    ----------
+    .. [higgins2002] Higgins & Thompson (2002). Quantifying heterogeneity in a meta-analysis.
+       Statistics in Medicine 21:1539–1558.
+    .. [higgins2009] Higgins et al. (2009). A re-evaluation of random-effects meta-analysis.
+       Journal of the Royal Statistical Society: Series A (Statistics in Society) 172:137–159.
     """
 
     method: str
@@ -142,16 +245,34 @@ class PoolManyResult:
     status: np.ndarray
 
     def __len__(self) -> int:
+        """Return the number of meta-analyses (rows)."""
         return int(self.k.size)
 
     def row(self, i: int) -> PoolResult:
-        """Row ``i`` as a :class:`PoolResult` (weights trimmed to the row's studies)."""
+        """Return row ``i`` as a :class:`PoolResult`.
+
+        Parameters
+        ----------
+        i : int
+            Index of the meta-analysis (row of the input).
+
+        Returns
+        -------
+        PoolResult
+            Its result, with the weights trimmed to the row's studies.
+        """
         arrays = {f.name: getattr(self, f.name) for f in fields(self)}
         ci = self.ci if self.k[i] > 1 else "z"
         return _result_from_rows(arrays, i, self.method, ci, self.level, self.pi)
 
     def to_frame(self) -> pd.DataFrame:
-        """One row per meta-analysis with every scalar field (weights left out)."""
+        """Return the results as a table.
+
+        Returns
+        -------
+        pandas.DataFrame
+            One row per meta-analysis with every per-row field (``weights`` left out).
+        """
         names = [f.name for f in fields(self) if f.name not in ("method", "ci", "level", "pi", "weights")]
         return pd.DataFrame({name: getattr(self, name) for name in names})
 
@@ -162,11 +283,14 @@ class PoolManyResult:
 
 
 def _scale_columns(y: np.ndarray, v: np.ndarray, mask: np.ndarray) -> dict[str, np.ndarray]:
-    """Centre each meta-analysis at the midrange of its y and divide by a power of two (see the
-    module docstring). Input and output in the (kmax, n) layout of :class:`jakmeta.stats.tau2.Rows`.
+    """Centre each meta-analysis at the midrange of its y and divide by a power of two.
+
+    See the module docstring. Input and output in the (kmax, n) layout of
+    :class:`jakmeta.stats.tau2._Rows`.
 
     Returns the transformed (y, v) (0 and inf in padded cells), the per-analysis ``shift`` and
-    ``scale``, ``bad`` (dynamic range above RANGE_LIMIT), and ``spread2``, ``vmax``, ``vmin``."""
+    ``scale``, ``bad`` (dynamic range above RANGE_LIMIT), and ``spread2``, ``vmax``, ``vmin``.
+    """
     with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
         full = bool(mask.all())
         ymax = np.max(y if full else np.where(mask, y, -np.inf), axis=0)
@@ -208,7 +332,7 @@ def _range_message(sc: dict, i: int, where: str = "") -> str:
     )
 
 
-def check_range(y: np.ndarray, v: np.ndarray) -> None:
+def _check_range(y: np.ndarray, v: np.ndarray) -> None:
     """Raise ValueError when validated (y, v) exceed the engine's dynamic range (RANGE_LIMIT)."""
     sc = _scale_columns(y[:, None], v[:, None], np.ones((y.size, 1), dtype=bool))
     if sc["bad"][0]:
@@ -229,13 +353,6 @@ def _check_options(method: str, ci: str, level: float, pi: str) -> float:
 def pool(yi, vi, method: str = "REML", ci: str = "hksj", level: float = 0.95, pi: str = "metafor") -> PoolResult:
     """Inverse-variance meta-analysis: mu = Σw·y/Σw, w = 1/(v + tau²) [dersimonian1986; viechtbauer2010].
 
-    ``method``: "FE" (common effect), "DL", "REML", "ML", "PM", "SJ", "HE" (tau² estimator;
-    see :mod:`jakmeta.stats.tau2` for sources). ``ci``: "z" (Wald), "hksj" (Knapp-Hartung SE with
-    t(k−1) [hartung2001; knapp2003; intHout2014]) or "hksj-adhoc" (the modified HKSJ: SE never
-    below the Wald SE [rover2015]; also accepted as "hksj-modified" or "mhksj"). ``pi``:
-    "metafor" (z for ci="z", t(k−1) with the HKSJ SE otherwise, as metafor's ``predict``) or
-    "higgins" (t(k−2) with the SE of the chosen ``ci``) [higgins2009].
-
     REML and ML return the **global** maximum of the (restricted) likelihood: a likelihood
     profile over tau², then Fisher-scoring and secant steps in the best bracket (see
     :mod:`jakmeta.stats.tau2`); ``multimodal`` flags
@@ -247,11 +364,75 @@ def pool(yi, vi, method: str = "REML", ci: str = "hksj", level: float = 0.95, pi
     "z"), tau², I², H² and the prediction interval are NaN and ``tau2_estimable`` is False.
     k = 2 with HKSJ uses t with 1 df (honestly wide). tau² estimates are truncated at 0. With
     ``ci="hksj"`` and method "FE" the Knapp-Hartung scale is applied to the common-effect
-    model (metafor's ``test="knha"``). Warnings (:class:`DegenerateResultWarning`): a zero-width
-    HKSJ interval (identical estimates; the message offers ``ci="hksj-adhoc"``), a Higgins
-    prediction interval with k = 2 (NaN), and non-convergence (:class:`ConvergenceWarning`).
-    Raises ValueError for bad input (lengths, NaN, text, booleans, vi ≤ 0, k = 0, unknown
-    options, level) and for data whose range exceeds double precision (see the module docstring).
+    model (metafor's ``test="knha"``).
+
+    Parameters
+    ----------
+    yi : array_like
+        Effect sizes of the k studies on the analysis scale (e.g. log odds ratios).
+    vi : array_like
+        Their sampling variances (> 0), same length.
+    method : {"REML", "FE", "DL", "ML", "PM", "SJ", "HE"}
+        "FE" (common effect) or the tau² estimator: DerSimonian-Laird [dersimonian1986], REML or
+        ML [viechtbauer2005], Paule-Mandel [paule1982], Sidik-Jonkman [sidik2005], Hedges
+        [hedges1985]; see :mod:`jakmeta.stats.tau2`.
+    ci : {"hksj", "z", "hksj-adhoc"}
+        "z" (Wald), "hksj" (Knapp-Hartung SE with t(k−1) [hartung2001; knapp2003; intHout2014])
+        or "hksj-adhoc" (the modified HKSJ: SE never below the Wald SE [rover2015]; also accepted
+        as "hksj-modified" or "mhksj").
+    level : float
+        Confidence level, between 0 and 1 (default 0.95).
+    pi : {"metafor", "higgins"}
+        Prediction interval: "metafor" (z for ci="z", t(k−1) with the HKSJ SE otherwise, as
+        metafor's ``predict``) or "higgins" (t(k−2) with the SE of the chosen ``ci``)
+        [higgins2009].
+
+    Returns
+    -------
+    PoolResult
+        Estimate, interval, tau², heterogeneity statistics, prediction interval, weights and a
+        ``status`` that explains every NaN.
+
+    Raises
+    ------
+    ValueError
+        For bad input (lengths, NaN, text, booleans, vi ≤ 0, k = 0, unknown options, level) and
+        for data whose range exceeds double precision (see the module docstring).
+
+    Warns
+    -----
+    DegenerateResultWarning
+        A zero-width HKSJ interval (identical estimates; the message offers
+        ``ci="hksj-adhoc"``), or a Higgins prediction interval with k = 2 (NaN).
+    ConvergenceWarning
+        An iterative tau² estimator did not converge (tau² is the last iterate).
+
+    References
+    ----------
+    .. [dersimonian1986] DerSimonian & Laird (1986). Meta-analysis in clinical trials.
+       Controlled Clinical Trials 7:177–188.
+    .. [viechtbauer2010] Viechtbauer (2010). Conducting meta-analyses in R with the metafor
+       package. Journal of Statistical Software 36:1–48.
+    .. [viechtbauer2005] Viechtbauer (2005). Bias and efficiency of meta-analytic variance
+       estimators in the random-effects model. Journal of Educational and Behavioral Statistics
+       30:261–293.
+    .. [paule1982] Paule & Mandel (1982). Consensus values and weighting factors. Journal of
+       Research of the National Bureau of Standards 87:377–385.
+    .. [sidik2005] Sidik & Jonkman (2005). Simple heterogeneity variance estimation for
+       meta-analysis. Journal of the Royal Statistical Society: Series C (Applied Statistics)
+       54:367–384.
+    .. [hedges1985] Hedges & Olkin (1985). Statistical Methods for Meta-Analysis. Academic Press.
+    .. [hartung2001] Hartung & Knapp (2001). On tests of the overall treatment effect in
+       meta-analysis with normally distributed responses. Statistics in Medicine 20:1771–1782.
+    .. [knapp2003] Knapp & Hartung (2003). Improved tests for a random effects meta-regression
+       with a single covariate. Statistics in Medicine 22:2693–2710.
+    .. [intHout2014] IntHout et al. (2014). The Hartung-Knapp-Sidik-Jonkman method for random
+       effects meta-analysis is straightforward and considerably outperforms the standard
+       DerSimonian-Laird method. BMC Medical Research Methodology 14:25.
+    .. [rover2015] Röver et al. (2015). Hartung-Knapp-Sidik-Jonkman approach and its modification
+       for random-effects meta-analysis with few studies. BMC Medical Research Methodology 15:99.
+    .. [higgins2009] Higgins et al. (2009). A re-evaluation of random-effects meta-analysis.
+       Journal of the Royal Statistical Society: Series A (Statistics in Society) 172:137–159.
     """
     level = _check_options(method, ci, level, pi)
     ci = CI_ALIASES.get(ci, ci)
@@ -261,16 +442,16 @@ def pool(yi, vi, method: str = "REML", ci: str = "hksj", level: float = 0.95, pi
     if sc["bad"][0]:
         raise ValueError(_range_message(sc, 0))
     ys, vs = sc["y"][:, 0], sc["v"][:, 0]
-    rows = Rows.single(ys, vs)
+    rows = _Rows.single(ys, vs)
     converged, multimodal = True, False
     if k == 1:
         tau2 = np.nan
     elif method in ("DL", "PM"):
-        tau2, converged = tau2_statsmodels(ys, vs, method)
+        tau2, converged = _tau2_statsmodels(ys, vs, method)
     else:
-        t, c, m = tau2_rows(rows, method)
+        t, c, m = _tau2_rows(rows, method)
         tau2, converged, multimodal = float(t[0]), bool(c[0]), bool(m[0])
-    out = summarise_rows(
+    out = _summarise_rows(
         rows, np.array([tau2]), np.array([converged]), method, ci, level, pi, sc["shift"], sc["scale"]
     )
     out["multimodal"] = np.array([multimodal])
@@ -282,9 +463,9 @@ def pool(yi, vi, method: str = "REML", ci: str = "hksj", level: float = 0.95, pi
             stacklevel=2,
         )
     if out["hksj_zero_width"][0]:
-        warnings.warn(HKSJ_ZERO_WIDTH, DegenerateResultWarning, stacklevel=2)
+        warnings.warn(_HKSJ_ZERO_WIDTH, DegenerateResultWarning, stacklevel=2)
     if out["pi_undefined"][0]:
-        warnings.warn(HIGGINS_K2, DegenerateResultWarning, stacklevel=2)
+        warnings.warn(_HIGGINS_K2, DegenerateResultWarning, stacklevel=2)
     return _result_from_rows(out, 0, method, "z" if k == 1 else ci, level, pi)
 
 
@@ -361,8 +542,41 @@ def pool_many(YI, VI, method: str = "REML", ci: str = "hksj", level: float = 0.9
     Fisher scoring on all rows together with a convergence mask, then the likelihood profile; PM
     by safeguarded Newton steps, DL/HE/SJ in closed form. Each row gives the same numbers as
     ``pool(row_yi, row_vi, ...)`` (tested); DL and PM use numpy here instead of statsmodels.
-    Rows with k = 1 are handled as in :func:`pool`. No row is NaN without a reason: ``status``
-    says why, and a :class:`DegenerateResultWarning` counts rows out of range or not converged.
+    Rows with k = 1 are handled as in :func:`pool`.
+
+    Parameters
+    ----------
+    YI : array_like
+        2-D (meta-analyses × studies): effect sizes, NaN where a row has fewer studies.
+    VI : array_like
+        Their sampling variances, same shape, NaN exactly where ``YI`` is NaN.
+    method, ci, level, pi
+        As in :func:`pool`, one for all rows.
+
+    Returns
+    -------
+    PoolManyResult
+        The fields of :class:`PoolResult` as arrays, one per row. No row is NaN without a
+        reason: ``status`` says why.
+
+    Raises
+    ------
+    ValueError
+        For bad input (shapes, NaN in one array but not the other, a row without a study, text,
+        infinite values, vi ≤ 0, unknown options, level).
+
+    Warns
+    -----
+    DegenerateResultWarning
+        Counts the rows out of range or not converged (see their ``status``).
+
+    References
+    ----------
+    .. [viechtbauer2005] Viechtbauer (2005). Bias and efficiency of meta-analytic variance
+       estimators in the random-effects model. Journal of Educational and Behavioral Statistics
+       30:261–293.
+    .. [viechtbauer2010] Viechtbauer (2010). Conducting meta-analyses in R with the metafor
+       package. Journal of Statistical Software 36:1–48.
     """
     level = _check_options(method, ci, level, pi)
     ci = CI_ALIASES.get(ci, ci)
@@ -373,9 +587,9 @@ def pool_many(YI, VI, method: str = "REML", ci: str = "hksj", level: float = 0.9
         sl = slice(start, min(n, start + CHUNK_ROWS))
         mask_c = np.ascontiguousarray(mask[sl].T)
         sc = _scale_columns(np.ascontiguousarray(y[sl].T), np.ascontiguousarray(v[sl].T), mask_c)
-        rows = Rows.from_columns(sc["y"], sc["v"], mask_c)
-        tau2, converged, multimodal = tau2_rows(rows, method)
-        out = summarise_rows(rows, tau2, converged, method, ci, level, pi, sc["shift"], sc["scale"])
+        rows = _Rows.from_columns(sc["y"], sc["v"], mask_c)
+        tau2, converged, multimodal = _tau2_rows(rows, method)
+        out = _summarise_rows(rows, tau2, converged, method, ci, level, pi, sc["shift"], sc["scale"])
         out["multimodal"] = multimodal
         out["bad"] = sc["bad"]
         blocks.append(out)
@@ -404,3 +618,17 @@ def pool_many(YI, VI, method: str = "REML", ci: str = "hksj", level: float = 0.9
         pi=pi,
         **{name: out[name] for name in (f.name for f in fields(PoolManyResult)) if name in out},
     )
+
+
+__all__ = [
+    "CHUNK_ROWS",
+    "CI_ALIASES",
+    "CI_METHODS",
+    "METHODS",
+    "PI_METHODS",
+    "RANGE_LIMIT",
+    "PoolManyResult",
+    "PoolResult",
+    "pool",
+    "pool_many",
+]

@@ -1,6 +1,6 @@
 """Estimators of the between-study variance tau², vectorised over many meta-analyses.
 
-Each function works on :class:`Rows`, the studies of n meta-analyses in a (kmax, n) layout.
+Each function works on :class:`_Rows`, the studies of n meta-analyses in a (kmax, n) layout.
 
 Sources
 -------
@@ -8,7 +8,7 @@ Sources
 - Hedges (HE) [hedges1985]; Sidik-Jonkman with metafor's start value [sidik2005].
 - Paule-Mandel [paule1982; dersimonian2007]: root of Q_gen(tau²) = k − 1 by safeguarded Newton.
 - ML and REML [viechtbauer2005]: the **global** maximum of the (restricted) likelihood,
-  computed in three steps (:func:`tau2_ml_reml`):
+  computed in three steps (:func:`_tau2_ml_reml`):
 
   1. profile the likelihood on a grid of tau² (0 and 11 log-spaced points from 1e-4·S to S,
      S = Σ(y − ȳ)²; for two studies the REML maximum is S − v̄, and the last bracket reaches
@@ -31,7 +31,7 @@ Sources
   set: k = 7, variances 0.001 to 6, REML maximum 0.1197 where metafor-style scoring gives 0).
   Because the stopping rule is tighter, tau² values close to 0 that metafor reports as a small
   positive number (its iteration stopped within 1e-5 of the boundary) are exactly 0 here.
-- The meta-regression used by Egger's test (:func:`mixed_effects_fit`) keeps metafor's Fisher
+- The meta-regression used by Egger's test (:func:`_mixed_effects_fit`) keeps metafor's Fisher
   scoring with its restart and ``ll0check``, with the scale-free stopping rule.
 
 The standard errors of tau² follow metafor (Fisher information or moment variances) and the
@@ -63,14 +63,29 @@ PROFILE_LOW = 1e-4
 PM_ATOL = 1e-10
 PM_MAXITER = 100
 
+# The estimators below are the engine's own: they work on the internal layout :class:`_Rows` and
+# are reached through :func:`jakmeta.stats.pool` and :func:`jakmeta.stats.pool_many` (``method``).
+__all__ = [
+    "LL0_TOL",
+    "LL_TOL",
+    "MAXITER",
+    "METAFOR_THRESHOLD",
+    "PM_ATOL",
+    "PM_MAXITER",
+    "PROFILE_LOW",
+    "PROFILE_POINTS",
+    "REL_TOL",
+]
+
 
 @dataclass(frozen=True)
-class Rows:
-    """Studies of n meta-analyses in a (kmax, n) layout: column i is meta-analysis i (stored
-    transposed so that sums over studies add contiguous rows, which numpy does fast).
+class _Rows:
+    """Studies of n meta-analyses in a (kmax, n) layout: column i is meta-analysis i.
 
-    Padded cells hold y = 0 and v = inf, so that inverse-variance weights 1/(v + tau²) are exactly
-    0 there without a mask multiplication; ``v0`` is v with 0 in padded cells for sums of v.
+    The arrays are stored transposed so that sums over studies add contiguous rows, which numpy
+    does fast. Padded cells hold y = 0 and v = inf, so that inverse-variance weights
+    1/(v + tau²) are exactly 0 there without a mask multiplication; ``v0`` is v with 0 in padded
+    cells for sums of v.
     """
 
     y: np.ndarray
@@ -80,7 +95,7 @@ class Rows:
     k: np.ndarray
 
     @classmethod
-    def from_padded(cls, y: np.ndarray, v: np.ndarray, mask: np.ndarray) -> Rows:
+    def from_padded(cls, y: np.ndarray, v: np.ndarray, mask: np.ndarray) -> _Rows:
         """From (n, kmax) arrays, one meta-analysis per row (as the user passes them)."""
         mask = np.ascontiguousarray(mask.T)
         y, v = np.ascontiguousarray(y.T), np.ascontiguousarray(v.T)
@@ -88,19 +103,19 @@ class Rows:
         return cls(np.where(mask, y, 0.0), np.where(mask, v, np.inf), v0, mask, mask.sum(axis=0))
 
     @classmethod
-    def from_columns(cls, y: np.ndarray, v: np.ndarray, mask: np.ndarray) -> Rows:
+    def from_columns(cls, y: np.ndarray, v: np.ndarray, mask: np.ndarray) -> _Rows:
         """From (kmax, n) arrays already holding 0 and inf in the padded cells."""
         v0 = v if mask.all() else np.where(mask, v, 0.0)
         return cls(y, v, v0, mask, mask.sum(axis=0))
 
     @classmethod
-    def single(cls, y: np.ndarray, v: np.ndarray) -> Rows:
+    def single(cls, y: np.ndarray, v: np.ndarray) -> _Rows:
         mask = np.ones((y.size, 1), dtype=bool)
         return cls(y[:, None].copy(), v[:, None].copy(), v[:, None].copy(), mask, np.array([y.size]))
 
-    def take(self, idx: np.ndarray) -> Rows:
-        """The meta-analyses ``idx`` (columns)."""
-        return Rows(self.y[:, idx], self.v[:, idx], self.v0[:, idx], self.mask[:, idx], self.k[idx])
+    def take(self, idx: np.ndarray) -> _Rows:
+        """Select the meta-analyses ``idx`` (columns)."""
+        return _Rows(self.y[:, idx], self.v[:, idx], self.v0[:, idx], self.mask[:, idx], self.k[idx])
 
     def weights(self, tau2: np.ndarray) -> np.ndarray:
         """Inverse-variance weights 1/(v + tau²), 0 in padded cells."""
@@ -108,84 +123,84 @@ class Rows:
         return np.reciprocal(w, out=w)
 
 
-def rsum(a: np.ndarray) -> np.ndarray:
-    """Sums over the studies of each meta-analysis (axis 0)."""
+def _rsum(a: np.ndarray) -> np.ndarray:
+    """Sum over the studies of each meta-analysis (axis 0)."""
     return np.add.reduce(a, axis=0)
 
 
-def rdot(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+def _rdot(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     """Per meta-analysis dot products Σ_j a_ji b_ji."""
     return np.add.reduce(a * b, axis=0)
 
 
-def weighted_mean(w: np.ndarray, y: np.ndarray) -> np.ndarray:
-    return rdot(w, y) / rsum(w)
+def _weighted_mean(w: np.ndarray, y: np.ndarray) -> np.ndarray:
+    return _rdot(w, y) / _rsum(w)
 
 
-def q_gen(rows: Rows, tau2: np.ndarray) -> np.ndarray:
+def _q_gen(rows: _Rows, tau2: np.ndarray) -> np.ndarray:
     """Generalised Q: Σ w_i (y_i − mu_w)² with w_i = 1/(v_i + tau²)."""
     w = rows.weights(tau2)
-    e = rows.y - weighted_mean(w, rows.y)[None, :]
-    return rdot(w, e * e)
+    e = rows.y - _weighted_mean(w, rows.y)[None, :]
+    return _rdot(w, e * e)
 
 
-def trace_terms(w: np.ndarray, v: np.ndarray | None = None) -> dict[str, np.ndarray]:
+def _trace_terms(w: np.ndarray, v: np.ndarray | None = None) -> dict[str, np.ndarray]:
     """Traces of P = W − w wᵀ/Σw (intercept-only model) and, with v, of products with V."""
-    s = rsum(w)
+    s = _rsum(w)
     w2 = w * w
-    s2 = rsum(w2)
-    s3 = rdot(w2, w)
+    s2 = _rsum(w2)
+    s3 = _rdot(w2, w)
     out = {"trP": s - s2 / s, "trPP": s2 - 2 * s3 / s + (s2 / s) ** 2}
     if v is not None:
-        w2v = rdot(w2, v)
+        w2v = _rdot(w2, v)
         shrink = 1 - 2 * w / s[None, :]
-        out["trPV"] = rdot(w, v) - w2v / s
-        out["trPVPV"] = rdot(v * v * w2, shrink) + (w2v / s) ** 2
-        out["trPVP"] = rdot(v * w2, shrink) + s2 / s**2 * w2v
+        out["trPV"] = _rdot(w, v) - w2v / s
+        out["trPVPV"] = _rdot(v * v * w2, shrink) + (w2v / s) ** 2
+        out["trPVP"] = _rdot(v * w2, shrink) + s2 / s**2 * w2v
     return out
 
 
-def harmonic_v(rows: Rows) -> np.ndarray:
+def _harmonic_v(rows: _Rows) -> np.ndarray:
     """Harmonic mean of the sampling variances, k/Σ(1/v): the scale of the stopping rule."""
-    return rows.k / rsum(1 / rows.v)
+    return rows.k / _rsum(1 / rows.v)
 
 
 # --------------------------------------------------------------------------------------------
 # closed-form and moment estimators
 
 
-def tau2_dl(rows: Rows) -> np.ndarray:
+def _tau2_dl(rows: _Rows) -> np.ndarray:
     """DerSimonian-Laird: tau² = max(0, (Q − (k−1)) / (Σw − Σw²/Σw)) with w = 1/v [dersimonian1986]."""
-    q = q_gen(rows, np.zeros(rows.k.size))
-    return np.maximum(0.0, (q - (rows.k - 1)) / trace_terms(1 / rows.v)["trP"])
+    q = _q_gen(rows, np.zeros(rows.k.size))
+    return np.maximum(0.0, (q - (rows.k - 1)) / _trace_terms(1 / rows.v)["trP"])
 
 
-def tau2_he_raw(rows: Rows) -> np.ndarray:
+def _tau2_he_raw(rows: _Rows) -> np.ndarray:
     """Hedges' estimator before truncation: (Σ(y−ȳ)² − Σv·(1−1/k)) / (k−1) [hedges1985]."""
     k = rows.k
-    e = np.where(rows.mask, rows.y - (rsum(rows.y) / k)[None, :], 0.0)
-    tr_pv = rsum(rows.v0) * (1 - 1 / k)
-    return (rdot(e, e) - tr_pv) / (k - 1)
+    e = np.where(rows.mask, rows.y - (_rsum(rows.y) / k)[None, :], 0.0)
+    tr_pv = _rsum(rows.v0) * (1 - 1 / k)
+    return (_rdot(e, e) - tr_pv) / (k - 1)
 
 
-def tau2_he(rows: Rows) -> np.ndarray:
+def _tau2_he(rows: _Rows) -> np.ndarray:
     """Hedges (HE) estimator truncated at 0 [hedges1985]."""
-    return np.maximum(0.0, tau2_he_raw(rows))
+    return np.maximum(0.0, _tau2_he_raw(rows))
 
 
-def sj_start(rows: Rows) -> np.ndarray:
-    """metafor's Sidik-Jonkman start value tau²₀ = Σ(y − ȳ)²/k."""
-    e = np.where(rows.mask, rows.y - (rsum(rows.y) / rows.k)[None, :], 0.0)
-    return rdot(e, e) / rows.k
+def _sj_start(rows: _Rows) -> np.ndarray:
+    """Return metafor's Sidik-Jonkman start value tau²₀ = Σ(y − ȳ)²/k."""
+    e = np.where(rows.mask, rows.y - (_rsum(rows.y) / rows.k)[None, :], 0.0)
+    return _rdot(e, e) / rows.k
 
 
-def tau2_sj(rows: Rows) -> np.ndarray:
+def _tau2_sj(rows: _Rows) -> np.ndarray:
     """Sidik-Jonkman: tau² = tau²₀·Σw(y − mu_w)²/(k−1), w = 1/(v + tau²₀) [sidik2005]."""
-    t0 = sj_start(rows)
-    return np.maximum(0.0, t0 * q_gen(rows, t0) / (rows.k - 1))
+    t0 = _sj_start(rows)
+    return np.maximum(0.0, t0 * _q_gen(rows, t0) / (rows.k - 1))
 
 
-def tau2_pm(rows: Rows, atol: float = PM_ATOL, maxiter: int = PM_MAXITER) -> tuple[np.ndarray, np.ndarray]:
+def _tau2_pm(rows: _Rows, atol: float = PM_ATOL, maxiter: int = PM_MAXITER) -> tuple[np.ndarray, np.ndarray]:
     """Paule-Mandel: root of Q_gen(tau²) = k − 1 by Newton steps from 0 [paule1982; dersimonian2007].
 
     Same iteration as statsmodels (step (Q − (k−1)) / Σw²(y − mu)²), safeguarded by a bracket so
@@ -203,14 +218,14 @@ def tau2_pm(rows: Rows, atol: float = PM_ATOL, maxiter: int = PM_MAXITER) -> tup
         sub = rows.take(active)
         t = tau2[active]
         w = sub.weights(t)
-        e = sub.y - weighted_mean(w, sub.y)[None, :]
+        e = sub.y - _weighted_mean(w, sub.y)[None, :]
         we2 = w * e * e
-        ee = rsum(we2) - (sub.k - 1)
+        ee = _rsum(we2) - (sub.k - 1)
         done = np.abs(ee) <= atol
         done |= (t == 0) & (ee < 0)
         lo[active] = np.where(ee > 0, t, lo[active])
         hi[active] = np.where(ee < 0, t, hi[active])
-        new = t + ee / rdot(we2, w)
+        new = t + ee / _rdot(we2, w)
         l_a, h_a = lo[active], hi[active]
         outside = ~((new > l_a) & (new < h_a)) | ~np.isfinite(new)
         new = np.where(outside, np.where(np.isfinite(h_a), 0.5 * (l_a + h_a), 2 * t + 1e-8), new)
@@ -225,8 +240,8 @@ def tau2_pm(rows: Rows, atol: float = PM_ATOL, maxiter: int = PM_MAXITER) -> tup
 # ML and REML
 
 
-def halve_steps(tau2: np.ndarray, adj: np.ndarray, max_halvings: int = 64) -> np.ndarray:
-    """metafor's step halving: halve the Fisher-scoring step until tau² + step ≥ 0.
+def _halve_steps(tau2: np.ndarray, adj: np.ndarray, max_halvings: int = 64) -> np.ndarray:
+    """Halve the Fisher-scoring step until tau² + step ≥ 0 (metafor's step halving).
 
     Bounded: a step still negative after ``max_halvings`` halvings (only possible for a
     non-finite step) becomes NaN, which the caller treats as a failed iteration.
@@ -242,67 +257,72 @@ def halve_steps(tau2: np.ndarray, adj: np.ndarray, max_halvings: int = 64) -> np
     return adj
 
 
-def loglik_rows(rows: Rows, tau2: np.ndarray, method: str) -> np.ndarray:
+def _loglik_rows(rows: _Rows, tau2: np.ndarray, method: str) -> np.ndarray:
     """Log-likelihood (ML) or restricted log-likelihood (REML) of the intercept-only model."""
     w = rows.weights(tau2)
-    s = rsum(w)
-    e = rows.y - (rdot(w, rows.y) / s)[None, :]
-    rss = rdot(w, e * e)
-    logdet = rsum(np.log(np.where(rows.mask, rows.v0 + tau2[None, :], 1.0)))
+    s = _rsum(w)
+    e = rows.y - (_rdot(w, rows.y) / s)[None, :]
+    rss = _rdot(w, e * e)
+    logdet = _rsum(np.log(np.where(rows.mask, rows.v0 + tau2[None, :], 1.0)))
     if method == "ML":
         return -0.5 * rows.k * np.log(2 * np.pi) - 0.5 * logdet - 0.5 * rss
     return -0.5 * (rows.k - 1) * np.log(2 * np.pi) - 0.5 * logdet - 0.5 * np.log(s) - 0.5 * rss
 
 
-def score_and_information(y: np.ndarray, v: np.ndarray, t: np.ndarray, method: str) -> tuple[np.ndarray, np.ndarray]:
-    """Twice the score and twice the expected information of the (restricted) likelihood in tau²:
-    ML: Σw²e² − Σw and Σw²; REML: Σw²e² − tr P and tr(P²) (``y``, ``v`` in the (kmax, n) layout)."""
+def _score_and_information(y: np.ndarray, v: np.ndarray, t: np.ndarray, method: str) -> tuple[np.ndarray, np.ndarray]:
+    """Twice the score and twice the expected information of the (restricted) likelihood in tau².
+
+    ML: Σw²e² − Σw and Σw²; REML: Σw²e² − tr P and tr(P²) (``y``, ``v`` in the (kmax, n) layout).
+    """
     w = v + t[None, :]
     np.reciprocal(w, out=w)
-    s = rsum(w)
-    e = y - (rdot(w, y) / s)[None, :]
+    s = _rsum(w)
+    e = y - (_rdot(w, y) / s)[None, :]
     e *= w
-    w2e2 = rdot(e, e)
+    w2e2 = _rdot(e, e)
     w2 = w * w
-    s2 = rsum(w2)
+    s2 = _rsum(w2)
     if method == "ML":
         return w2e2 - s, s2
-    s3 = rdot(w2, w)
+    s3 = _rdot(w2, w)
     return w2e2 - (s - s2 / s), s2 - 2 * s3 / s + (s2 / s) ** 2
 
 
-def fisher_step(y: np.ndarray, v: np.ndarray, t: np.ndarray, method: str) -> np.ndarray:
+def _fisher_step(y: np.ndarray, v: np.ndarray, t: np.ndarray, method: str) -> np.ndarray:
     """One Fisher-scoring step for tau²: ML (Σw²e² − Σw)/Σw², REML (Σw²e² − tr P)/tr(P²)."""
-    score, info = score_and_information(y, v, t, method)
+    score, info = _score_and_information(y, v, t, method)
     return score / info
 
 
-def _profile_grid(rows: Rows) -> np.ndarray:
+def _profile_grid(rows: _Rows) -> np.ndarray:
     """Per-row grid of tau²: 0 and PROFILE_POINTS log-spaced points over [PROFILE_LOW·S, S]."""
-    e = np.where(rows.mask, rows.y - (rsum(rows.y) / rows.k)[None, :], 0.0)
-    ss = rdot(e, e)
-    top = np.maximum(ss, harmonic_v(rows))  # S, or the typical variance when all y are equal
+    e = np.where(rows.mask, rows.y - (_rsum(rows.y) / rows.k)[None, :], 0.0)
+    ss = _rdot(e, e)
+    top = np.maximum(ss, _harmonic_v(rows))  # S, or the typical variance when all y are equal
     ratios = np.geomspace(PROFILE_LOW, 1.0, PROFILE_POINTS)
     return np.concatenate([np.zeros((rows.k.size, 1)), top[:, None] * ratios[None, :]], axis=1)
 
 
-def profile_loglik(
-    rows: Rows, tau2: np.ndarray, method: str, full: bool | None = None, y2: np.ndarray | None = None
+def _profile_loglik(
+    rows: _Rows, tau2: np.ndarray, method: str, full: bool | None = None, y2: np.ndarray | None = None
 ) -> np.ndarray:
-    """(Restricted) log-likelihood up to a constant, cheaply: −½ log|V| − ½ Q [− ½ log Σw (REML)]
-    with Q = Σw·y² − (Σw·y)²/Σw and log|V| = log Π(v + tau²) (one logarithm per row)."""
+    """(Restricted) log-likelihood up to a constant, cheaply.
+
+    −½ log|V| − ½ Q [− ½ log Σw (REML)] with Q = Σw·y² − (Σw·y)²/Σw and
+    log|V| = log Π(v + tau²) (one logarithm per row).
+    """
     a = rows.v + tau2[None, :]
     w = 1.0 / a
-    s = rsum(w)
-    swy = rdot(w, rows.y)
-    q = rdot(w, rows.y * rows.y if y2 is None else y2) - swy * swy / s
+    s = _rsum(w)
+    swy = _rdot(w, rows.y)
+    q = _rdot(w, rows.y * rows.y if y2 is None else y2) - swy * swy / s
     if full is None:
         full = bool(rows.mask.all())
     prod = np.multiply.reduce(a if full else np.where(rows.mask, a, 1.0), axis=0)
     logdet = np.log(prod)
     redo = ~(np.isfinite(logdet))
     if redo.any():  # product out of range: sum the logarithms instead
-        logdet[redo] = rsum(np.log(np.where(rows.mask[:, redo], a[:, redo], 1.0)))
+        logdet[redo] = _rsum(np.log(np.where(rows.mask[:, redo], a[:, redo], 1.0)))
     ll = -0.5 * logdet - 0.5 * q
     if method == "REML":
         ll -= 0.5 * np.log(s)
@@ -310,7 +330,7 @@ def profile_loglik(
 
 
 def _bracketed_max(
-    rows: Rows, method: str, t: np.ndarray, lo: np.ndarray, hi: np.ndarray, scale: np.ndarray
+    rows: _Rows, method: str, t: np.ndarray, lo: np.ndarray, hi: np.ndarray, scale: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray]:
     """Maximise the (restricted) likelihood in [lo, hi] per row (a root of the score).
 
@@ -320,7 +340,8 @@ def _bracketed_max(
     replaced by bisection when it leaves the bracket or does not halve the step before it (as
     ``rtsafe`` in Numerical Recipes). Stops when |Δtau²| or the bracket is ≤ REL_TOL·(tau² +
     scale); a start at tau² = 0 with a score ≤ 0 is a (boundary) maximum at once.
-    Returns (tau2, converged)."""
+    Returns (tau2, converged).
+    """
     t, lo, hi = t.copy(), lo.copy(), hi.copy()
     last = hi - lo
     prev_t = np.full(t.size, np.nan)
@@ -339,8 +360,8 @@ def _bracketed_max(
         elif active.size == packed:
             pos = np.arange(active.size)
         ta, la, ha, sa, dx = t[active], lo[active], hi[active], scale[active], last[active]
-        score, info = score_and_information(ya[:, pos], va[:, pos], ta, method) if pos.size < ya.shape[1] \
-            else score_and_information(ya, va, ta, method)
+        score, info = _score_and_information(ya[:, pos], va[:, pos], ta, method) if pos.size < ya.shape[1] \
+            else _score_and_information(ya, va, ta, method)
         la = np.where(score > 0, ta, la)
         ha = np.where(score < 0, ta, ha)
         pt, ps = prev_t[active], prev_score[active]
@@ -365,7 +386,7 @@ def _bracketed_max(
     return t, converged
 
 
-def tau2_ml_reml(rows: Rows, method: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _tau2_ml_reml(rows: _Rows, method: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """ML/REML tau²: the global maximum of the (restricted) likelihood [viechtbauer2005].
 
     1. Profile the likelihood on the grid of :func:`_profile_grid` (0 and 11 log-spaced points
@@ -396,7 +417,7 @@ def tau2_ml_reml(rows: Rows, method: str) -> tuple[np.ndarray, np.ndarray, np.nd
     prof = np.empty((m, nt))
     y2 = sub.y * sub.y
     for j in range(m):
-        prof[j] = profile_loglik(sub, grid[j], method, full, y2)
+        prof[j] = _profile_loglik(sub, grid[j], method, full, y2)
     prof[~np.isfinite(prof)] = -np.inf
     # local maxima of the profile along tau² (strictly above the left neighbour)
     peaks = np.empty((m, nt), dtype=bool)
@@ -428,12 +449,12 @@ def tau2_ml_reml(rows: Rows, method: str) -> tuple[np.ndarray, np.ndarray, np.nd
     inside = (j > 0) & (j < m - 1) & (vertex > x0) & (vertex < x2)
     start = np.where(inside, vertex, x1)
     cand_rows = sub.take(which) if which.size != todo.size else sub
-    scale = harmonic_v(cand_rows)
+    scale = _harmonic_v(cand_rows)
     est, conv = _bracketed_max(cand_rows, method, start, lo, hi, scale)
     est = np.where(est <= REL_TOL * scale, 0.0, est)  # below the stopping precision: the boundary
     best, best_conv = est[: todo.size], conv[: todo.size]
     if second.size:
-        ll_est = profile_loglik(cand_rows, est, method)
+        ll_est = _profile_loglik(cand_rows, est, method)
         better = ll_est[todo.size:] > ll_est[second] + LL_TOL
         best[second] = np.where(better, est[todo.size:], best[second])
         best_conv[second] = np.where(better, conv[todo.size:], best_conv[second])
@@ -443,50 +464,51 @@ def tau2_ml_reml(rows: Rows, method: str) -> tuple[np.ndarray, np.ndarray, np.nd
     return tau2, converged, multimodal
 
 
-def se_tau2_rows(rows: Rows, tau2: np.ndarray, method: str) -> np.ndarray:
-    """Standard error of tau² as metafor reports it (Fisher information or moment variance)."""
+def _se_tau2_rows(rows: _Rows, tau2: np.ndarray, method: str) -> np.ndarray:
+    """Compute the standard error of tau² as metafor reports it (Fisher information or moment variance)."""
     k = rows.k
     t = np.maximum(np.nan_to_num(tau2), 0.0)
     if method == "FE":
         return np.full(k.size, np.nan)
     if method == "DL":
-        tr = trace_terms(1 / rows.v)
+        tr = _trace_terms(1 / rows.v)
         return np.sqrt((2 * (k - 1) + 4 * t * tr["trP"] + 2 * t**2 * tr["trPP"]) / tr["trP"] ** 2)
     if method == "HE":
-        tr = trace_terms(rows.mask.astype(float), rows.v0)
+        tr = _trace_terms(rows.mask.astype(float), rows.v0)
         return np.sqrt((2 * tr["trPVPV"] + 4 * t * tr["trPV"] + 2 * t**2 * (k - 1)) / (k - 1) ** 2)
     if method == "SJ":
-        t0 = sj_start(rows)
-        tr = trace_terms(rows.weights(t0), rows.v0)
+        t0 = _sj_start(rows)
+        tr = _trace_terms(rows.weights(t0), rows.v0)
         return np.sqrt(t0**2 / (k - 1) ** 2 * (2 * tr["trPVPV"] + 4 * t * tr["trPVP"] + 2 * t**2 * tr["trPP"]))
     w = rows.weights(t)
     if method == "ML":
-        return np.sqrt(2 / rdot(w, w))
+        return np.sqrt(2 / _rdot(w, w))
     if method == "REML":
-        return np.sqrt(2 / trace_terms(w)["trPP"])
-    return np.sqrt(2 * k**2 / (k - 1) / rsum(w) ** 2)  # PM (= EB formula)
+        return np.sqrt(2 / _trace_terms(w)["trPP"])
+    return np.sqrt(2 * k**2 / (k - 1) / _rsum(w) ** 2)  # PM (= EB formula)
 
 
-_ROW_ESTIMATORS: dict[str, Callable[[Rows], np.ndarray]] = {
-    "DL": tau2_dl,
-    "HE": tau2_he,
-    "SJ": tau2_sj,
+_ROW_ESTIMATORS: dict[str, Callable[[_Rows], np.ndarray]] = {
+    "DL": _tau2_dl,
+    "HE": _tau2_he,
+    "SJ": _tau2_sj,
 }
 
 
-def tau2_rows(rows: Rows, method: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _tau2_rows(rows: _Rows, method: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """tau² per row (vectorised) for any method; k = 1 rows get NaN.
 
-    Returns (tau2, converged, multimodal); ``multimodal`` is only ever True for ML/REML."""
+    Returns (tau2, converged, multimodal); ``multimodal`` is only ever True for ML/REML.
+    """
     n = rows.k.size
     multimodal = np.zeros(n, dtype=bool)
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         if method == "FE":
             tau2, conv = np.zeros(n), np.ones(n, dtype=bool)
         elif method in ("ML", "REML"):
-            tau2, conv, multimodal = tau2_ml_reml(rows, method)
+            tau2, conv, multimodal = _tau2_ml_reml(rows, method)
         elif method == "PM":
-            tau2, conv = tau2_pm(rows)
+            tau2, conv = _tau2_pm(rows)
         else:
             tau2 = _ROW_ESTIMATORS[method](rows)
             conv = np.ones(n, dtype=bool)
@@ -497,7 +519,7 @@ def tau2_rows(rows: Rows, method: str) -> tuple[np.ndarray, np.ndarray, np.ndarr
 # statsmodels (DL, PM for a single meta-analysis) and the meta-regression used by bias.py
 
 
-def tau2_statsmodels(y: np.ndarray, v: np.ndarray, method: str) -> tuple[float, bool]:
+def _tau2_statsmodels(y: np.ndarray, v: np.ndarray, method: str) -> tuple[float, bool]:
     """DL or PM tau² from statsmodels ``combine_effects``, with metafor's truncation and a check.
 
     DL: statsmodels returns (Q − df)/c without truncation; here max(0, ·) [dersimonian1986].
@@ -514,10 +536,10 @@ def tau2_statsmodels(y: np.ndarray, v: np.ndarray, method: str) -> tuple[float, 
         res = combine_effects(yc, v, method_re="iterated", atol=PM_ATOL, maxiter=PM_MAXITER)
     tau2 = max(0.0, float(res.tau2))
     k = y.size
-    rows = Rows.single(yc, v)
+    rows = _Rows.single(yc, v)
 
     def excess(t: float) -> float:
-        return float(q_gen(rows, np.array([t]))[0]) - (k - 1)
+        return float(_q_gen(rows, np.array([t]))[0]) - (k - 1)
 
     ok = abs(excess(tau2)) <= 1e-8 * (k - 1) if tau2 > 0 else excess(0.0) <= 0
     if ok:
@@ -530,7 +552,7 @@ def tau2_statsmodels(y: np.ndarray, v: np.ndarray, method: str) -> tuple[float, 
     return float(optimize.brentq(excess, 0.0, hi, xtol=1e-14, rtol=4 * np.finfo(float).eps)), True
 
 
-def mixed_effects_fit(
+def _mixed_effects_fit(
     y: np.ndarray, v: np.ndarray, X: np.ndarray, method: str
 ) -> tuple[np.ndarray, np.ndarray, float, bool]:
     """Weighted least squares meta-regression y = Xβ + u + e with tau² by ``method``.
@@ -575,8 +597,11 @@ LL0_TOL = np.finfo(float).eps ** 0.25
 
 
 def _fisher_scoring_matrix(ymc, v, X, method, start, proj) -> tuple[float, bool]:
-    """Fisher scoring for ML/REML with a general X (see :func:`tau2_fisher`), including the
-    restart with half steps and metafor's check at tau² = 0."""
+    """Fisher scoring for ML/REML with a general model matrix X.
+
+    The matrix form of :func:`_score_and_information`, with metafor's restart with half steps and
+    its check at tau² = 0.
+    """
     k, p = X.shape
     converged = False
     scale = k / float(np.sum(1 / v))
@@ -590,7 +615,7 @@ def _fisher_scoring_matrix(ymc, v, X, method, start, proj) -> tuple[float, bool]
                 adj = (py @ py - w.sum()) / (w @ w)
             else:
                 adj = (py @ py - np.trace(P)) / np.sum(P * P)
-            adj = float(halve_steps(np.array([tau2]), np.array([adj * stepadj]))[0])
+            adj = float(_halve_steps(np.array([tau2]), np.array([adj * stepadj]))[0])
             if not np.isfinite(adj):
                 break
             old, tau2 = tau2, tau2 + adj
