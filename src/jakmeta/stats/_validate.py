@@ -64,34 +64,35 @@ def _refuse_non_numbers(name: str, values: object) -> None:
                 raise ValueError(f"{where} = {item!r}: {name} must be a sequence of numbers, not {kind}")
 
 
-def as_vector(name: str, values: object) -> np.ndarray:
-    """Return ``values`` as a 1-D float array; raise ValueError if it is not numeric or not 1-D.
+def _as_float_array(name: str, values: object, ndim: int, wrong_type: str, wrong_shape: str) -> np.ndarray:
+    """Return ``values`` as a float array of ``ndim`` dimensions, or raise ValueError.
 
-    Text ("1.2") and booleans are refused although numpy would convert them.
+    Text and booleans are refused although numpy would convert them; the messages say what was expected.
     """
     _refuse_non_numbers(name, values)
     try:
         arr = np.asarray(values, dtype=float)
     except (TypeError, ValueError) as exc:
-        raise ValueError(f"{name} must be a sequence of numbers; got {values!r} ({exc})") from None
-    if arr.ndim != 1:
-        raise ValueError(f"{name} must be one-dimensional (one value per study); got shape {arr.shape}")
+        raise ValueError(wrong_type.format(name=name, values=values, exc=exc)) from None
+    if arr.ndim != ndim:
+        raise ValueError(wrong_shape.format(name=name, shape=arr.shape))
     return arr
+
+
+def as_vector(name: str, values: object) -> np.ndarray:
+    """Return ``values`` as a 1-D float array; raise ValueError if it is not numeric or not 1-D.
+
+    Text ("1.2") and booleans are refused although numpy would convert them.
+    """
+    return _as_float_array(name, values, 1, "{name} must be a sequence of numbers; got {values!r} ({exc})",
+                           "{name} must be one-dimensional (one value per study); got shape {shape}")
 
 
 def as_matrix(name: str, values: object) -> np.ndarray:
     """Return ``values`` as a 2-D float array (one meta-analysis per row); text and booleans are refused."""
-    _refuse_non_numbers(name, values)
-    try:
-        arr = np.asarray(values, dtype=float)
-    except (TypeError, ValueError) as exc:
-        raise ValueError(f"{name} must be a 2-D array of numbers; got {exc}") from None
-    if arr.ndim != 2:
-        raise ValueError(
-            f"{name} must be two-dimensional (one meta-analysis per row, NaN-padded); "
-            f"got shape {arr.shape}"
-        )
-    return arr
+    return _as_float_array(name, values, 2, "{name} must be a 2-D array of numbers; got {exc}",
+                           "{name} must be two-dimensional (one meta-analysis per row, NaN-padded); "
+                           "got shape {shape}")
 
 
 def same_length(**arrays: np.ndarray) -> int:

@@ -95,14 +95,6 @@ class _Rows:
     k: np.ndarray
 
     @classmethod
-    def from_padded(cls, y: np.ndarray, v: np.ndarray, mask: np.ndarray) -> _Rows:
-        """From (n, kmax) arrays, one meta-analysis per row (as the user passes them)."""
-        mask = np.ascontiguousarray(mask.T)
-        y, v = np.ascontiguousarray(y.T), np.ascontiguousarray(v.T)
-        v0 = np.where(mask, v, 0.0)
-        return cls(np.where(mask, y, 0.0), np.where(mask, v, np.inf), v0, mask, mask.sum(axis=0))
-
-    @classmethod
     def from_columns(cls, y: np.ndarray, v: np.ndarray, mask: np.ndarray) -> _Rows:
         """From (kmax, n) arrays already holding 0 and inf in the padded cells."""
         v0 = v if mask.all() else np.where(mask, v, 0.0)
@@ -257,18 +249,6 @@ def _halve_steps(tau2: np.ndarray, adj: np.ndarray, max_halvings: int = 64) -> n
     return adj
 
 
-def _loglik_rows(rows: _Rows, tau2: np.ndarray, method: str) -> np.ndarray:
-    """Log-likelihood (ML) or restricted log-likelihood (REML) of the intercept-only model."""
-    w = rows.weights(tau2)
-    s = _rsum(w)
-    e = rows.y - (_rdot(w, rows.y) / s)[None, :]
-    rss = _rdot(w, e * e)
-    logdet = _rsum(np.log(np.where(rows.mask, rows.v0 + tau2[None, :], 1.0)))
-    if method == "ML":
-        return -0.5 * rows.k * np.log(2 * np.pi) - 0.5 * logdet - 0.5 * rss
-    return -0.5 * (rows.k - 1) * np.log(2 * np.pi) - 0.5 * logdet - 0.5 * np.log(s) - 0.5 * rss
-
-
 def _score_and_information(y: np.ndarray, v: np.ndarray, t: np.ndarray, method: str) -> tuple[np.ndarray, np.ndarray]:
     """Twice the score and twice the expected information of the (restricted) likelihood in tau².
 
@@ -286,12 +266,6 @@ def _score_and_information(y: np.ndarray, v: np.ndarray, t: np.ndarray, method: 
         return w2e2 - s, s2
     s3 = _rdot(w2, w)
     return w2e2 - (s - s2 / s), s2 - 2 * s3 / s + (s2 / s) ** 2
-
-
-def _fisher_step(y: np.ndarray, v: np.ndarray, t: np.ndarray, method: str) -> np.ndarray:
-    """One Fisher-scoring step for tau²: ML (Σw²e² − Σw)/Σw², REML (Σw²e² − tr P)/tr(P²)."""
-    score, info = _score_and_information(y, v, t, method)
-    return score / info
 
 
 def _profile_grid(rows: _Rows) -> np.ndarray:
