@@ -46,6 +46,9 @@ def test_chapter_sentences_show_the_sof_numbers():
         digits = 2 if row["measure"] != "MD" else 1
         for value in (row["estimate"], row["ci_low"], row["ci_high"]):
             assert f"{value:.{digits}f}" in text, (outcome, text)
+        # a Bayesian headline has a credible interval, labelled as in the Summary of Findings
+        label = "95% CrI" if str(row["model"]).lower().startswith("bayes") else "95% CI"
+        assert f"({label} " in text, (outcome, text)
 
 
 def test_a_single_drug_row_names_the_drug_not_the_class():
@@ -54,3 +57,22 @@ def test_a_single_drug_row_names_the_drug_not_the_class():
     a = sof.analysis_for(PKG, "salt90")
     assert len(protocol.drugs_of(a)) == 1
     assert "JAK inhibitors" not in sentences.direction_text(a)
+
+
+def test_heterogeneity_is_the_analysis_fit_with_its_q_profile_interval():
+    from jakmeta.stats import tau2_confint
+
+    a = analyse(PKG, "salt20", studies="all")
+    assert a.k >= 2
+    het = sentences.heterogeneity(a)
+    ci = tau2_confint(a.table["yi"].to_numpy(), a.table["vi"].to_numpy(), method=a.settings["method"])
+    assert het["k"] == a.k and het["tau2"] == a.result.tau2 and het["q"] == a.result.q
+    assert het["tau2_ci"] == (ci.tau2_ci_low, ci.tau2_ci_high) and het["i2_ci"] == (ci.i2_ci_low, ci.i2_ci_high)
+    single = analyse(PKG, "salt20", studies=[a.table["study_id"].iloc[0]])
+    assert single.k == 1 and math.isnan(sentences.heterogeneity(single)["tau2"])
+
+
+def test_narrowing_needs_two_trials_on_each_side():
+    a = analyse(PKG, "salt20", studies="all")
+    single = analyse(PKG, "salt20", studies=[a.table["study_id"].iloc[0]])
+    assert sentences.narrowing(single, a).startswith("With fewer than two trials in one of the analyses")
