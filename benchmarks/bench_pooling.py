@@ -117,7 +117,7 @@ def _worst(calls) -> float:
 
 
 def bench_edge_cases() -> bool:
-    """Timings the tests used to assert (tests/test_bayes.py, tests/test_engine_robustness.py)."""
+    """Timings the tests used to assert (tests/stats/test_bayes.py, tests/stats/test_engine.py)."""
     y4, v4 = [-2.3097, -0.4595, -2.3026, -1.7579], [0.3594, 0.3096, 0.7750, 0.2078]
     pool_bayes(y4, v4)
     start = time.perf_counter()

@@ -132,30 +132,3 @@ def test_nbval_fails_when_a_stored_output_is_changed(tmp_path):
     output = result.stdout + result.stderr
     assert "mismatch" in output.lower()
     assert "what to look at" in output and "make notebooks" in output, output[-2000:]
-
-
-def _git(cwd: Path, *args: str) -> None:
-    subprocess.run(["git", "-c", "user.name=t", "-c", "user.email=t@example.org", *args], cwd=cwd,
-                   check=True, capture_output=True, timeout=60)
-
-
-def test_nbval_hint_names_the_changed_data_rows(tmp_path):
-    """When a stored output no longer matches, the hint lists the data rows changed since the
-    notebook was committed, and says how to store new outputs."""
-    from jakmeta.book.notebooks import nbval_hint
-
-    (tmp_path / "data").mkdir()
-    (tmp_path / "chapters").mkdir()
-    csv = tmp_path / "data" / "outcomes.csv"
-    csv.write_text("study_id,events\nbrave_aa1,139\nbrave_aa2,103\n", encoding="utf-8")
-    (tmp_path / "chapters" / "x.ipynb").write_text("{}", encoding="utf-8")
-    _git(tmp_path, "init", "-q")
-    _git(tmp_path, "add", ".")
-    _git(tmp_path, "commit", "-q", "-m", "x")
-    csv.write_text("study_id,events\nbrave_aa1,139\nbrave_aa2,104\n", encoding="utf-8")
-    hint = nbval_hint(str(tmp_path / "chapters" / "x.ipynb"), root=str(tmp_path))
-    assert "data/outcomes.csv line 3 was: brave_aa2,103" in hint
-    assert "data/outcomes.csv line 3 now: brave_aa2,104" in hint
-    assert "make notebooks" in hint and "jakmeta.book.notebooks execute chapters/x.ipynb" in hint
-    clean = nbval_hint(str(tmp_path / "chapters" / "x.ipynb"), mismatch=False, root=str(tmp_path / "chapters"))
-    assert "raised an error" in clean

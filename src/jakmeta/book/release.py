@@ -1,7 +1,7 @@
 """Releases of this living review: version, dates, the downloadable data package, and what changed.
 
 - :func:`version` is ``jakmeta.__version__``; ``pyproject.toml`` and ``CITATION.cff`` carry the same
-  number (``tests/test_cli.py`` checks the three agree).
+  number (``tests/book/test_release.py`` checks the three agree).
 - :func:`data_last_searched` is the latest ``date`` in ``data/searches.csv`` (the search log), read
   from the data, never typed; :func:`build_date` is the date of ``SOURCE_DATE_EPOCH`` (the Makefile
   sets it to the time of the last commit, so that two builds of one commit are identical).

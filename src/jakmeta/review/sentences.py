@@ -40,11 +40,14 @@ def _num(value: float, measure: str) -> str:
 
 
 def effect_text(a: Analysis) -> str:
-    """'OR 9.41 (95% CI 5.40 to 16.43)' for the headline estimate of ``a``."""
+    """'OR 9.41 (95% CI 5.40 to 16.43)' for the headline estimate of ``a``; '95% CrI' when the
+    headline is Bayesian (:func:`jakmeta.review.certainty.interval_label`, as the Summary of Findings)."""
+    from jakmeta.review.certainty import interval_label
+
     h = headline(a)
     tr = reporting_scale(a.measure)
     return (f"{a.measure} {_num(tr(h.estimate), a.measure)} "
-            f"(95% CI {_num(tr(h.ci_low), a.measure)} to {_num(tr(h.ci_high), a.measure)})")
+            f"({interval_label(h)} {_num(tr(h.ci_low), a.measure)} to {_num(tr(h.ci_high), a.measure)})")
 
 
 def _who(a: Analysis) -> str:

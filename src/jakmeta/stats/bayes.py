@@ -32,7 +32,7 @@ al. [rover2021] (it puts 95 % prior probability on tau < 0.98, i.e. at most "fai
 heterogeneity); the half-Cauchy prior is the heavier-tailed alternative discussed there. Results with k = 2..5 trials
 depend visibly on the tau prior; report the prior with the result.
 
-Checked in ``tests/test_bayes.py`` against an independent brute-force 2-D quadrature over
+Checked in ``tests/stats/test_bayes.py`` against an independent brute-force 2-D quadrature over
 (mu, tau) to 1e-3 and against the worked eight-schools example of the bayesmeta vignette
 (Rubin 1981 data [rubin1981], half-Cauchy(25) prior on tau, N(0, 50²) prior on mu).
 """

@@ -9,7 +9,7 @@ Heterogeneity: Cochran's Q around the pooled estimate [cochran1954] and the Q-ba
 [higgins2002]. Results are :class:`jakmeta.stats.engine.PoolResult` objects.
 
 Zero events, as metafor 3.8 (tests/reference/metafor_zero_events.json, computed with ``rma.mh`` and
-``rma.peto``; tests/test_zero_events.py):
+``rma.peto``; tests/stats/test_common_effect.py):
 
 - a table with no event (or only events) in both arms adds nothing to the MH OR/RR or the Peto
   estimate, and nothing to Q (its per-table effect is not estimable); it still counts in the MH RD,

@@ -27,7 +27,7 @@ Sources
   (``ll0check``), never the reverse. On a unimodal likelihood both find the same maximum (to
   metafor's tolerance; the metafor reference cases pass at their recorded tolerances); on a
   bimodal one metafor can stop at tau² = 0 below the global maximum, and this engine returns
-  the point with the higher likelihood (``tests/test_engine_robustness.py`` holds such a data
+  the point with the higher likelihood (``tests/stats/test_engine.py`` holds such a data
   set: k = 7, variances 0.001 to 6, REML maximum 0.1197 where metafor-style scoring gives 0).
   Because the stopping rule is tighter, tau² values close to 0 that metafor reports as a small
   positive number (its iteration stopped within 1e-5 of the boundary) are exactly 0 here.

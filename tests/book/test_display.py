@@ -8,8 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from jakmeta.book.display import Table, format_number, show_table
-from jakmeta.evidence.labels import column_label, reference_labels, relabel
+from jakmeta.book.display import NumberedList, Table, format_number, show_table
 
 
 @pytest.fixture
@@ -36,15 +35,6 @@ def test_no_index_and_human_labels(frame):
 def test_given_labels_win(frame):
     t = show_table(frame, labels={"study_id": "Study", "note": "Comment"})
     assert t.header[0] == "Study" and t.header[-1] == "Comment"
-
-
-@pytest.mark.parametrize("name, label", [
-    ("ci_high", "95% CI upper"), ("trial_name", "Trial"), ("tau2", "τ²"),
-    ("published_ci_low", "Published CI low"), ("mean_cfb_t", "Mean change from baseline (JAK inhibitor)"),
-    ("Already a Label", "Already a Label"), ("salt20_or", "Salt20 OR"),
-])
-def test_column_label(name, label):
-    assert column_label(name) == label
 
 
 def test_missing_values_become_the_missing_text(frame):
@@ -121,60 +111,6 @@ def test_empty_frame_and_bad_input():
         show_table([1, 2])
 
 
-def test_relabel():
-    studies = pd.DataFrame({"study_id": ["brave_aa1"], "trial_name": ["BRAVE-AA1"]})
-    df = pd.DataFrame({"study_id": ["brave_aa1", "other"], "outcome": ["salt20", "zzz"]})
-    out = relabel(df, studies)
-    assert out["study_id"].tolist() == ["BRAVE-AA1", "other"]
-    assert out["outcome"].tolist() == ["SALT ≤ 20", "Zzz"]
-    assert df["study_id"].tolist() == ["brave_aa1", "other"]  # input untouched
-
-
-def test_relabel_outcome_codes_and_references(tmp_path):
-    bib = tmp_path / "refs.bib"
-    bib.write_text("""@article{mao2023,
-  author = {Mao, Mei-Qi and Ding, Yu-Xin and Jing, Jing},
-  title = {A {JAK} review}, journal = {Frontiers in Immunology}, year = {2023}
-}
-
-@misc{cmro2023,
-  title = {Baricitinib},
-  journal = {Current Medical Research and Opinion}, year = {2023}
-}
-
-@article{two2020,
-  author = {Smith, A. and Jones, B.}, year = {2020}
-}
-
-@article{rover2015,
-  author = {R{\\"o}ver, Christian and Knapp, G. and Friede, T.}, year = {2015}
-}
-
-@article{kwon2023,
-  author = {Kwon, O. and others}, year = {2023}
-}
-
-@misc{blog2019,
-  title = {A blog post}, publisher = {Belgravia Centre}, year = {2019}
-}
-""", encoding="utf-8")
-    refs = reference_labels(bib)
-    assert refs == {"mao2023": "Mao et al. 2023", "cmro2023": "Current Medical Research and Opinion 2023",
-                    "two2020": "Smith and Jones 2020", "rover2015": "Röver et al. 2015",
-                    "kwon2023": "Kwon et al. 2023", "blog2019": "Belgravia Centre 2019"}
-    df = pd.DataFrame({"source": ["mao2023", "unknown"], "outcome": ["ae_acne", "salt_cfb"]})
-    out = relabel(df, references=refs)
-    assert out["source"].tolist() == ["Mao et al. 2023", "unknown"]
-    assert out["outcome"].tolist() == ["Acne", "Change from baseline in SALT"]
-
-
-def test_reference_labels_of_the_book():
-    from pathlib import Path
-
-    refs = reference_labels(Path(__file__).resolve().parents[1] / "references.bib")
-    assert refs["mcguinness2021robvis"] == "McGuinness and Higgins 2021"
-
-
 def test_columns_never_read_alike():
     t = show_table(pd.DataFrame({"trial": ["A"], "study_id": ["a"], "k": [2]}))
     assert t.header == ["Trial (trial)", "Trial (study_id)", "Trials (k)"]
@@ -189,29 +125,18 @@ def test_dates_and_categories():
     assert [r[1] for r in t.cells] == ["baricitinib", "—"]
 
 
-def test_relabel_arms_and_risk_of_bias():
-    arms = pd.DataFrame({"study_id": ["t1", "t1"], "arm_id": ["placebo", "bari_4mg"],
-                         "label": ["Placebo QD", "Baricitinib 4 mg QD"]})
-    df = pd.DataFrame({"study_id": ["t1", "t1", "t2"], "arm_id": ["bari_4mg", "placebo", "x"],
-                       "D1_randomisation": ["some_concerns", "low", None], "overall": ["high", "not_assessed", "low"]})
-    out = relabel(df, {"t1": "Trial one"}, arms=arms)
-    assert out["arm_id"].tolist() == ["Baricitinib 4 mg QD", "Placebo QD", "x"]
-    assert out["study_id"].tolist() == ["Trial one", "Trial one", "t2"]
-    assert out["D1_randomisation"].tolist()[:2] == ["Some concerns", "Low"]
-    assert out["overall"].tolist() == ["High", "No information read by us", "Low"]
-    assert show_table(out).header == ["Trial", "Arm", "D1 Randomisation", "Overall"]
+def test_numbers_at_a_sensible_precision():
+    assert format_number(0.00000019) == "< 0.001"
+    assert format_number(-0.00000019) == "> −0.001"
+    assert format_number(15487572347123.88) == "> 10,000"
+    assert format_number(-15487572347123.88) == "< −10,000"
+    assert format_number(0.0031) == "0.0031" and format_number(1234.567) == "1234.57"
+    assert format_number(0.0) == "0.00" and format_number(20000.0) == "20000.00"
+    cells = show_table(pd.DataFrame({"tau2": [0.00000019, 0.04], "ci_high": [15487572347123.88, 3.2]})).cells
+    assert cells == [["< 0.001", "> 10,000"], ["0.04", "3.20"]]
 
 
-def test_reference_labels_keep_organisation_authors_whole(tmp_path):
-    """An author in its own braces is an organisation ("Eli Lilly and Company and Incyte" is two
-    organisations, not a person called Lilly with co-authors)."""
-    from jakmeta.evidence.labels import reference_labels
-
-    bib = tmp_path / "refs.bib"
-    bib.write_text("@misc{lilly,\n  author = {{Eli Lilly and Company} and {Incyte}},\n  year = {2022}\n}\n"
-                   "@misc{pfizer,\n  author = {{Pfizer Inc.}},\n  year = {2023}\n}\n"
-                   "@article{mao,\n  author = {Mao, Jun and Li, Wei and Zhou, Xu},\n  year = {2023}\n}\n",
-                   encoding="utf-8")
-    labels = reference_labels(bib)
-    assert labels == {"lilly": "Eli Lilly and Company and Incyte 2022", "pfizer": "Pfizer Inc. 2023",
-                      "mao": "Mao et al. 2023"}
+def test_numbered_list_escapes_and_numbers():
+    shown = NumberedList("Where we looked", ["a <b>", "https://x.org/a_b"])
+    assert "<ol><li>a &lt;b&gt;</li>" in shown._repr_html_()
+    assert repr(shown).splitlines() == ["Where we looked", "1. a <b>", "2. https://x.org/a_b"]

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import csv
 import io
-import shutil
 import subprocess
 import sys
 from collections.abc import Callable
@@ -20,9 +19,7 @@ import pytest
 
 from jakmeta import cli
 from jakmeta.evidence.package import DataValidationError, load_package, validate_package
-
-ROOT = Path(__file__).resolve().parents[1]
-DATA = ROOT / "data"
+from tests import DATA, copy_data
 
 
 def _read(path: Path) -> list[dict[str, str]]:
@@ -36,14 +33,6 @@ def _write(path: Path, rows: list[dict[str, str]], fieldnames: list[str] | None 
         writer = csv.DictWriter(handle, fieldnames=fieldnames, lineterminator="\n")
         writer.writeheader()
         writer.writerows(rows)
-
-
-def copy_data(tmp_path: Path) -> Path:
-    """A copy of ``data/`` in ``tmp_path/data``, with ``references.bib`` beside it."""
-    target = tmp_path / "data"
-    shutil.copytree(DATA, target)
-    shutil.copy(ROOT / "references.bib", tmp_path / "references.bib")
-    return target
 
 
 @pytest.fixture
@@ -159,6 +148,7 @@ def _continuous_value(column: str, value: str, **also: str):
 
 ANY = lambda row: True  # noqa: E731
 USED_BINARY = lambda row: _binary_value_row(row) and row["analysis_use"] == "yes"  # noqa: E731
+
 
 # (id, corruption, file the message must name, column the message must name, words it must contain)
 CORRUPTIONS = [
@@ -281,3 +271,20 @@ def test_search_with_found_values_names_its_source(package: Path, column: str):
     _, problems = validate_package(package)
     messages = [str(p) for p in problems]
     assert any("searches.csv" in m and f"line {target + 2}" in m and column in m for m in messages), messages
+
+
+PKG = load_package()
+
+
+def test_validator_refuses_a_judgement_resting_on_what_was_not_read(tmp_path):
+    import shutil
+
+    from jakmeta.evidence.package import validate_package
+
+    shutil.copytree(PKG.directory, tmp_path / "data")
+    shutil.copy(PKG.directory.parent / "references.bib", tmp_path / "references.bib")
+    path = tmp_path / "data" / "risk_of_bias.csv"
+    text = path.read_text(encoding="utf-8").replace("Quadruple masking.", "Quadruple masking; details not readable.", 1)
+    path.write_text(text, encoding="utf-8")
+    _, problems = validate_package(tmp_path / "data")
+    assert any("risk_of_bias.csv" in str(p) and "not read or not verifiable" in str(p) for p in problems)

@@ -5,20 +5,18 @@ from __future__ import annotations
 
 import hashlib
 import io
-from pathlib import Path
+import math
 
-import matplotlib
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+import pytest
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
-import pytest  # noqa: E402
-
-from jakmeta.book import plots  # noqa: E402
-from jakmeta.stats import pool  # noqa: E402
-
-ROOT = Path(__file__).resolve().parents[1]
+from jakmeta.book import plots
+from jakmeta.evidence.package import load_package
+from jakmeta.review import fewstudies, protocol, sof
+from jakmeta.stats import pool
+from tests import ROOT
 
 
 def _texts(fig) -> str:
@@ -201,3 +199,78 @@ def test_unprintable_ratios_are_bounded_in_the_text():
     assert plots._fmt(np.log(0.001), "RR") == "< 0.01"
     assert plots._fmt(np.log(3.7312), "RR") == "3.73"
     assert plots._fmt(-1.5, "MD") == "−1.50"
+
+
+PKG = load_package()
+
+
+def test_forest_plot_diamond_is_the_headline():
+    a = protocol.run(PKG, "salt20")
+    h = fewstudies.headline(a)
+    fig = plots.headline_forest_plot(a, title="SALT ≤ 20")
+    assert f"{math.exp(h.estimate):.2f}" in fig.alt_text
+    assert f"{math.exp(a.result.estimate):.2f}" not in fig.alt_text.split("Pooled")[1][:30]
+
+
+@pytest.fixture(scope="module")
+def pkg():
+    return load_package()
+
+
+def test_forest_plot_subtotals_per_drug(pkg):
+    a = sof.primary(pkg, "salt20")
+    drugs = a.table["study_id"].map(dict(zip(pkg.studies["study_id"], pkg.studies["drug"], strict=True)))
+    table = a.table.assign(drug=drugs.str.split(" ").str[0])
+    several = [d for d in table["drug"].unique() if (table["drug"] == d).sum() > 1]
+    if not several or a.result is None:
+        pytest.skip("no pool with two drugs of two or more trials each")
+    subtotals = {d: sof.primary(pkg, "salt20", drug=d).result for d in several}
+    fig = plots.forest_plot(table, a.result, a.measure, outcome="salt20", subgroup="drug", subtotals=subtotals)
+    assert "Subtotals: " in fig.alt_text
+    for d in several:
+        sub = subtotals[d]
+        assert f"{d}: {math.exp(sub.estimate):.2f}" in fig.alt_text
+    texts = [t.get_text() for t in fig.axes[0].texts]
+    assert texts.count("Subtotal (95% CI)") == len(several)
+    assert all(d.capitalize() in texts for d in table["drug"].unique())
+    plain = plots.forest_plot(a.table, a.result, a.measure, outcome="salt20")
+    assert "Subtotal (95% CI)" not in [t.get_text() for t in plain.axes[0].texts]
+    assert np.isclose(plain.get_size_inches()[1] + 0.3 * (len(table["drug"].unique()) + len(several)),
+                      fig.get_size_inches()[1], atol=0.01)
+
+
+def test_forest_plot_is_deterministic_and_labelled():
+    a = sof.primary(PKG, "salt20", studies="all")
+    fig = plots.forest_plot(a.table, a.result, a.measure, title="SALT ≤ 20")
+    ax = fig.axes[0]
+    assert "Odds ratio" in ax.get_xlabel() and ax.get_xscale() == "log"
+    texts = " ".join(t.get_text() for t in ax.texts)
+    for trial in a.table["trial"]:
+        assert trial in texts
+    assert "Pooled" in texts and "Favours JAK inhibitor" in texts
+    first = hashlib.sha256(_png(fig)).hexdigest()
+    again = plots.forest_plot(a.table, a.result, a.measure, title="SALT ≤ 20")
+    assert hashlib.sha256(_png(again)).hexdigest() == first
+
+
+def test_forest_plot_of_a_single_trial_draws_no_pool():
+    first = sof.primary(PKG, "salt50").table["study_id"].iloc[0]
+    a = sof.primary(PKG, "salt50", studies=[first])  # one trial (the update added SALT50 trials)
+    assert a.k == 1
+    fig = plots.forest_plot(a.table, a.result, a.measure)
+    assert "Pooled" not in " ".join(t.get_text() for t in fig.axes[0].texts)
+    plt.close(fig)
+
+
+def test_other_plots_render():
+    a = sof.primary(PKG, "salt20", studies="all")
+    for fig in (plots.funnel_plot(a.table["yi"], a.table["vi"], a.result.estimate, "OR"),
+                plots.traffic_light_plot(PKG.risk_of_bias),
+                plots.completeness_plot(report_matrix())):
+        assert len(_png(fig)) > 1000
+
+
+def report_matrix():
+    from jakmeta.book import tables
+
+    return tables.completeness_matrix(PKG)

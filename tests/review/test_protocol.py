@@ -9,9 +9,8 @@ import pandas as pd
 import pytest
 
 from jakmeta import cli
-from jakmeta.book import plots, release
 from jakmeta.evidence.package import load_package
-from jakmeta.review import analysis, fewstudies, protocol, sensitivity, sof
+from jakmeta.review import analysis, fewstudies, protocol, sof
 from jakmeta.review.certainty import THRESHOLDS
 
 PKG = load_package()
@@ -140,74 +139,11 @@ def test_adolescent_only_trials_stay_out_of_adult_rows():
     assert "brave_aa_peds" not in protocol.trials_for(PKG, protocol.entry(PKG, "salt20_baricitinib_4mg"))
 
 
-def test_forest_plot_diamond_is_the_headline():
-    a = protocol.run(PKG, "salt20")
-    h = fewstudies.headline(a)
-    fig = plots.headline_forest_plot(a, title="SALT ≤ 20")
-    assert f"{math.exp(h.estimate):.2f}" in fig.alt_text
-    assert f"{math.exp(a.result.estimate):.2f}" not in fig.alt_text.split("Pooled")[1][:30]
-
-
-def test_what_changed_logs_the_headline_by_row_id():
-    snap = release.snapshot(PKG).set_index("row_id")
-    sof_rows = SOF.set_index("row_id")
-    for row_id in sof_rows.index[sof_rows["k"] > 0]:
-        assert snap.loc[row_id, "estimate"] == pytest.approx(sof_rows.loc[row_id, "estimate"]), row_id
-        assert snap.loc[row_id, "model"] == sof_rows.loc[row_id, "model"]
-
-
-def test_prior_sensitivity_has_three_priors_per_pooled_row():
-    table = sensitivity.prior_sensitivity(PKG)
-    pooled = SOF[SOF["k"] >= 2]["row_id"]
-    counts = table[table["prior"] != "headline"].groupby("row_id").size()
-    assert set(pooled) == set(counts.index) and counts.min() >= 3
-
-
 def test_bad_protocol_prior_names_file_line_and_column():
     table = protocol.protocol_table(PKG).copy()
     table.loc[0, "tau_prior"] = "half-normal(lots)"
     with pytest.raises(ValueError, match=r"analyses.csv, line 2, column tau_prior"):
         protocol._entry(table.iloc[0], 2, "analyses.csv")
-
-
-def test_chapter_sentences_show_the_sof_numbers():
-    """The outcome chapters' reporting sentence (sentences.effect_text) shows the SoF row's estimate."""
-    from jakmeta.review import sentences
-
-    rows = SOF.set_index("row_id")
-    for outcome in sof.OUTCOMES:
-        a = sof.analysis_for(PKG, outcome)
-        if a.k == 0:
-            continue
-        text = sentences.effect_text(a)
-        row = rows.loc[outcome]
-        digits = 2 if row["measure"] != "MD" else 1
-        for value in (row["estimate"], row["ci_low"], row["ci_high"]):
-            assert f"{value:.{digits}f}" in text, (outcome, text)
-
-
-def test_a_single_drug_row_names_the_drug_not_the_class():
-    from jakmeta.review import sentences
-
-    a = sof.analysis_for(PKG, "salt90")
-    assert len(protocol.drugs_of(a)) == 1
-    assert "JAK inhibitors" not in sentences.direction_text(a)
-
-
-def test_common_week_says_which_trials_drop_out():
-    week = sensitivity.common_week(PKG)
-    assert "week 24" in week["sentence"]
-    for trial in week["dropped"]:
-        assert trial in week["sentence"]
-    both = week["table"].set_index("row_id")
-    assert set(both.loc["salt20_week24", "weeks"].split(", ")) == {"24"}
-
-
-def test_dose_view_marks_the_dose_ranging_arms_and_pools_nothing():
-    view = sensitivity.dose_arms_view(PKG, "salt20")
-    out = view[view["In the class row"].str.startswith("no")]
-    assert len(out) >= 1 and out["Arm"].str.contains("10 mg").all()
-    assert "Pooled" not in " ".join(view["Trial"])
 
 
 def test_sensitivity_rows_run_from_the_command_line(capsys):

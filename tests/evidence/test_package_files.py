@@ -20,7 +20,6 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from test_data import DATA, copy_data
 
 from jakmeta import cli
 from jakmeta.evidence.package import (
@@ -30,6 +29,7 @@ from jakmeta.evidence.package import (
     load_package,
     validate_package,
 )
+from tests import DATA, copy_data
 
 DESCRIPTOR = json.loads((DATA / "datapackage.json").read_text(encoding="utf-8"))
 RESOURCES = {r["name"]: r for r in DESCRIPTOR["resources"]}

@@ -10,11 +10,20 @@ import warnings
 
 import numpy as np
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 from scipy import optimize
 
-from jakmeta.stats import DegenerateResultWarning, pool, pool_many
+from jakmeta.stats import (
+    CI_METHODS,
+    METHODS,
+    ConvergenceWarning,
+    DegenerateResultWarning,
+    PoolResult,
+    pool,
+    pool_many,
+)
+from tests.stats import BCG_VI, BCG_YI
 
 # A k = 7 data set with a bimodal restricted likelihood (variances 0.001 to 6, found by a random
 # search): the likelihood has a local maximum at tau² = 0 and its global maximum near 0.12.
@@ -242,3 +251,186 @@ def test_modified_hksj_aliases():
         res = pool(y, v, ci=alias)
         assert res.ci == "hksj-adhoc" and res.ci_low == ref.ci_low
         assert pool_many(np.array([y]), np.array([v]), ci=alias).ci == "hksj-adhoc"
+
+
+RE_METHODS = [m for m in METHODS if m != "FE"]
+
+
+def test_identical_studies_give_tau2_zero_and_degenerate_hksj():
+    y, v = np.full(4, 0.3), np.array([0.1, 0.2, 0.3, 0.4])
+    for method in RE_METHODS:
+        assert pool(y, v, method=method, ci="z").tau2 == 0.0
+    with pytest.warns(DegenerateResultWarning, match="hksj-adhoc"):
+        hk = pool(y, v, method="REML", ci="hksj")
+    assert hk.se == 0.0  # metafor: the KH scale is set to 0 when the weighted RSS is 0
+    assert pool(y, v, method="REML", ci="hksj-adhoc").se > 0
+
+
+def test_single_study():
+    res = pool([0.4], [0.09], method="REML", ci="hksj")
+    assert res.k == 1 and res.ci == "z"
+    assert res.estimate == 0.4 and res.se == pytest.approx(0.3)
+    assert (res.ci_low, res.ci_high) == pytest.approx((0.4 - 1.959964 * 0.3, 0.4 + 1.959964 * 0.3), rel=1e-6)
+    assert math.isnan(res.tau2) and not res.tau2_estimable
+    assert math.isnan(res.i2) and math.isnan(res.h2)
+    assert math.isnan(res.pi_low) and math.isnan(res.pi_high)
+    assert res.weights.tolist() == [100.0]
+    assert res.q == 0.0 and res.q_df == 0 and math.isnan(res.q_pvalue)
+
+
+def test_result_is_frozen_and_to_dict_is_plain():
+    res = pool(BCG_YI, BCG_VI)
+    with pytest.raises(AttributeError):
+        res.estimate = 0.0  # type: ignore[misc]
+    with pytest.raises(ValueError):
+        res.weights[0] = 1.0
+    d = res.to_dict()
+    assert d["method"] == "REML" and isinstance(d["weights"], list) and len(d["weights"]) == 13
+    assert d["tau"] == pytest.approx(math.sqrt(d["tau2"]))
+
+
+def test_non_convergence_is_flagged_with_a_warning(monkeypatch):
+    import jakmeta.stats.engine as engine
+
+    real = engine._tau2_rows
+
+    def not_converged(rows, method):
+        tau2, conv, multimodal = real(rows, method)
+        return tau2, np.zeros_like(conv), multimodal
+
+    monkeypatch.setattr(engine, "_tau2_rows", not_converged)
+    with pytest.warns(ConvergenceWarning, match="did not converge"):
+        res = pool(BCG_YI, BCG_VI, method="REML")
+    assert not res.converged
+    assert issubclass(ConvergenceWarning, RuntimeWarning) and issubclass(ConvergenceWarning, DegenerateResultWarning)
+
+
+# --------------------------------------------------------------------------------------------
+# pool_many
+
+
+def _random_rows(rng, n=60, kmax=9):
+    y = rng.normal(0.2, 0.5, (n, kmax))
+    v = rng.uniform(0.005, 0.6, (n, kmax))
+    k = rng.integers(1, kmax + 1, n)
+    k[:3] = (1, 2, kmax)
+    for i in range(n):
+        pad = rng.permutation(kmax)[: kmax - k[i]]  # padding anywhere in the row
+        y[i, pad] = np.nan
+        v[i, pad] = np.nan
+    return y, v
+
+
+@pytest.mark.parametrize("method", METHODS)
+@pytest.mark.parametrize("ci", CI_METHODS)
+def test_pool_many_rows_agree_with_pool(method, ci):
+    rng = np.random.default_rng(20240611)
+    Y, V = _random_rows(rng)
+    many = pool_many(Y, V, method=method, ci=ci, pi="higgins" if ci == "hksj-adhoc" else "metafor")
+    assert len(many) == Y.shape[0]
+    for i in range(Y.shape[0]):
+        keep = ~np.isnan(Y[i])
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", DegenerateResultWarning)
+            one = pool(Y[i, keep], V[i, keep], method=method, ci=ci, pi=many.pi)
+        row = many.row(i)
+        for name in ("k", "q_df", "tau2_estimable", "converged", "ci", "method"):
+            assert getattr(row, name) == getattr(one, name), (i, name)
+        for name in ("estimate", "se", "statistic", "pvalue", "df", "ci_low", "ci_high", "tau2", "tau",
+                     "se_tau2", "i2", "h2", "q", "q_pvalue", "pi_low", "pi_high"):
+            np.testing.assert_allclose(getattr(row, name), getattr(one, name), rtol=1e-8, atol=1e-12,
+                                       equal_nan=True, err_msg=f"row {i}, {name}")
+        np.testing.assert_allclose(row.weights, one.weights, rtol=1e-8)
+
+
+def test_pool_many_returns_arrays_and_frame():
+    Y = np.array([BCG_YI, np.r_[BCG_YI[:5], [np.nan] * 8]])
+    V = np.array([BCG_VI, np.r_[BCG_VI[:5], [np.nan] * 8]])
+    many = pool_many(Y, V, method="REML", ci="z")
+    assert many.k.tolist() == [13, 5]
+    assert many.weights.shape == (2, 13) and np.isnan(many.weights[1, 5:]).all()
+    np.testing.assert_allclose(np.nansum(many.weights, axis=1), 100)
+    frame = many.to_frame()
+    assert list(frame["k"]) == [13, 5] and "weights" not in frame
+
+
+# --------------------------------------------------------------------------------------------
+# properties (hypothesis)
+
+finite_effects = st.floats(-3, 3, allow_nan=False)
+variances = st.floats(0.001, 2.0, allow_nan=False)
+
+
+@st.composite
+def meta_data(draw, min_k=2, max_k=12):
+    k = draw(st.integers(min_k, max_k))
+    y = np.array(draw(st.lists(finite_effects, min_size=k, max_size=k)))
+    v = np.array(draw(st.lists(variances, min_size=k, max_size=k)))
+    return y, v
+
+
+PROPERTY_SETTINGS = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+
+def _quiet_pool(y, v, **kwargs) -> PoolResult:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DegenerateResultWarning)
+        return pool(y, v, **kwargs)
+
+
+@PROPERTY_SETTINGS
+@given(data=meta_data(), method=st.sampled_from(METHODS), perm_seed=st.integers(0, 2**16))
+def test_permutation_invariance(data, method, perm_seed):
+    y, v = data
+    perm = np.random.default_rng(perm_seed).permutation(y.size)
+    a, b = _quiet_pool(y, v, method=method, ci="hksj"), _quiet_pool(y[perm], v[perm], method=method, ci="hksj")
+    assert b.estimate == pytest.approx(a.estimate, rel=1e-7, abs=1e-9)
+    assert b.tau2 == pytest.approx(a.tau2, rel=1e-6, abs=1e-9)
+    assert b.ci_high == pytest.approx(a.ci_high, rel=1e-6, abs=1e-8)
+    np.testing.assert_allclose(b.weights, a.weights[perm], rtol=1e-6, atol=1e-9)
+
+
+@PROPERTY_SETTINGS
+@given(data=meta_data(min_k=1), method=st.sampled_from(METHODS), ci=st.sampled_from(CI_METHODS))
+def test_ci_contains_estimate_and_weights_sum_to_100(data, method, ci):
+    y, v = data
+    res = _quiet_pool(y, v, method=method, ci=ci)
+    assert res.ci_low <= res.estimate <= res.ci_high
+    assert res.weights.sum() == pytest.approx(100.0)
+    assert (res.weights > 0).all()
+    if res.k > 1 and method != "FE":
+        assert res.tau2 >= 0 and 0 <= res.i2 < 100 and res.pi_low <= res.ci_low + 1e-12
+
+
+@PROPERTY_SETTINGS
+@given(data=meta_data(), method=st.sampled_from(METHODS))
+def test_hksj_adhoc_ci_never_narrower_than_wald(data, method):
+    y, v = data
+    wald = _quiet_pool(y, v, method=method, ci="z")
+    adhoc = _quiet_pool(y, v, method=method, ci="hksj-adhoc")
+    assert adhoc.ci_high - adhoc.ci_low >= (wald.ci_high - wald.ci_low) * (1 - 1e-12)
+
+
+@PROPERTY_SETTINGS
+@given(k=st.integers(2, 12), mu=finite_effects, seed=st.integers(0, 2**16),
+       method=st.sampled_from(["DL", "REML", "ML", "PM", "HE"]))  # SJ is > 0 unless all y are equal
+def test_random_effects_equal_fixed_effect_when_tau2_is_zero(k, mu, seed, method):
+    rng = np.random.default_rng(seed)
+    v = rng.uniform(0.01, 1.0, k)
+    y = mu + 0.05 * np.sqrt(v) * rng.standard_normal(k)  # far less spread than sampling error
+    re = _quiet_pool(y, v, method=method, ci="z")
+    assume(re.tau2 == 0.0)
+    fe = _quiet_pool(y, v, method="FE", ci="z")
+    assert re.estimate == pytest.approx(fe.estimate, rel=1e-12, abs=1e-14)
+    assert re.se == pytest.approx(fe.se, rel=1e-12)
+    np.testing.assert_allclose(re.weights, fe.weights, rtol=1e-12)
+
+
+@PROPERTY_SETTINGS
+@given(data=meta_data(), shift=st.floats(-5, 5), method=st.sampled_from(METHODS))
+def test_location_equivariance(data, shift, method):
+    y, v = data
+    a, b = _quiet_pool(y, v, method=method), _quiet_pool(y + shift, v, method=method)
+    assert b.estimate == pytest.approx(a.estimate + shift, rel=1e-7, abs=1e-7)
+    assert b.tau2 == pytest.approx(a.tau2, rel=1e-6, abs=1e-8)
+    assert b.q == pytest.approx(a.q, rel=1e-6, abs=1e-8)

@@ -1,0 +1,1 @@
+"""Tests of jakmeta.book, one file per module."""

@@ -1,0 +1,1 @@
+"""Tests of jakmeta.evidence, one file per module."""

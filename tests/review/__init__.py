@@ -1,0 +1,1 @@
+"""Tests of jakmeta.review, one file per module."""
