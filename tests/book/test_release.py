@@ -146,3 +146,49 @@ def test_data_zip_is_complete_and_reproducible(tmp_path, monkeypatch):
     package = json.loads((ROOT / "data" / "datapackage.json").read_text(encoding="utf-8"))
     for resource in package["resources"]:
         assert prefix + resource["path"] in names
+
+
+def test_how_to_report_an_error_from_citation_cff():
+    """The way to report an error comes from CITATION.cff: its issue tracker (``repository-code``)
+    and contact e-mail when recorded, else a sentence that says none is (never a guessed address)."""
+    assert release.issue_tracker({}) == ""
+    assert release.issue_tracker({"repository-code": "https://github.com/o/r/"}) == "https://github.com/o/r/issues"
+    assert release.issue_tracker({"repository-code": "https://git.example.org/r"}) == "https://git.example.org/r"
+    with_tracker = release.report_error({"repository-code": "https://gitlab.com/o/r"})
+    assert "issue tracker" in with_tracker and "<https://gitlab.com/o/r/issues>" in with_tracker
+    assert "No public address" not in with_tracker
+    by_mail = release.report_error({"contact": [{"name": "Team", "email": "team@example.org"}]})
+    assert "<team@example.org>" in by_mail and "issue tracker" not in by_mail
+    fallback = release.report_error({"title": "x"})
+    assert fallback.startswith("**No public address for reports is recorded yet.**")
+    assert "`repository-code`" in fallback and "http" not in fallback and "@" not in fallback
+
+
+@pytest.mark.parametrize("repository", ["https://github.com/example/jakmeta", None])
+def test_about_page_shows_the_tracker_or_says_there_is_none(tmp_path, repository):
+    """A page built with the book's Sphinx extension (jakmeta.book.release) from a CITATION.cff
+    with ``repository-code`` links the issue tracker; without it, it shows the fallback sentence."""
+    import yaml
+    from bs4 import BeautifulSoup
+    from sphinx.cmd.build import build_main
+
+    src, out = tmp_path / "src", tmp_path / "out"
+    (src / "data").mkdir(parents=True)
+    (src / "data" / "datapackage.json").write_text('{"resources": []}', encoding="utf-8")
+    (src / "conf.py").write_text('extensions = ["myst_parser", "jakmeta.book.release"]\n'
+                                 'myst_enable_extensions = ["substitution"]\n', encoding="utf-8")
+    (src / "index.md").write_text("# About\n\n## How to report an error\n\n{{ report_error }}\n", encoding="utf-8")
+    cff = {"cff-version": "1.2.0", "title": "A book", "version": "1.0.0", "authors": [{"name": "Team"}]}
+    if repository:
+        cff["repository-code"] = repository
+    (src / "CITATION.cff").write_text(yaml.safe_dump(cff), encoding="utf-8")
+    assert build_main(["-q", "-b", "html", str(src), str(out)]) == 0
+    article = BeautifulSoup((out / "index.html").read_text(encoding="utf-8"), "html.parser").select_one("section")
+    text = " ".join(article.get_text(" ").split())
+    links = [a["href"] for a in article.select("a[href]") if not a["href"].startswith("#")]
+    if repository:
+        assert links == [f"{repository}/issues"] and "issue tracker" in text
+        assert "No public address" not in text
+    else:
+        assert links == [] and "No public address for reports is recorded yet." in text
+        assert "repository-code" in text

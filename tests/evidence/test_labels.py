@@ -164,3 +164,31 @@ def test_reference_labels_authors_journal_title_and_accents(tmp_path):
     assert labels["journal2019"] == "Lancet 2019"
     assert labels["title2018"].endswith(" … 2018") and len(labels["title2018"]) < 60
     assert labels["accent2015"] == "Röver 2015"
+
+
+def test_registry_group_names_in_words():
+    """A registry's group name quoted in ``population`` (often a development code) is shown as the
+    label of the arm it names; the data keep the name."""
+    from jakmeta.evidence.labels import population_words, registry_group_labels
+
+    outcomes = pd.DataFrame({
+        "study_id": ["t", "t", "t", "u"], "arm_id": ["a8", "pbo", "a8", "x"],
+        "population": ["safety: participants at risk in CT.gov AE group 'CTP-543 8 mg BID'",
+                       "safety: participants at risk in CT.gov AE group 'Placebo A' + 'Placebo B'",
+                       "participant flow period 0: started in group 'CTP-543 8 mg BID'", "group 'X'"]})
+    arms = pd.DataFrame({"study_id": ["t", "t", "u"], "arm_id": ["a8", "pbo", "x"],
+                         "label": ["Deuruxolitinib 8 mg BID", "Placebo BID", "Drug X"]})
+    groups = registry_group_labels(outcomes, arms)
+    assert groups == {"t": {"CTP-543 8 mg BID": "Deuruxolitinib 8 mg BID", "Placebo A": "Placebo BID",
+                            "Placebo B": "Placebo BID"}, "u": {"X": "Drug X"}}
+    t = groups["t"]
+    assert population_words(outcomes["population"][0], t) == (
+        "safety: participants at risk in the registry's adverse-event group of Deuruxolitinib 8 mg BID")
+    assert population_words(outcomes["population"][1], t) == (
+        "safety: participants at risk in the registry's adverse-event groups of Placebo BID")
+    assert population_words(outcomes["population"][2], t) == (
+        "participant flow (first period): started in the registry's group of Deuruxolitinib 8 mg BID")
+    joined = "; ".join(outcomes["population"][:2])
+    assert "CTP-543" not in population_words(joined, t) and "Placebo A" not in population_words(joined, t)
+    assert population_words("group 'Unknown'", t) == "group 'Unknown'"  # a name it cannot place stays quoted
+    assert population_words(None, t) is None

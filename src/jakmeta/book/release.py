@@ -350,6 +350,48 @@ def citation_bibtex(cff: dict, key: str = "jakmeta") -> str:
     return f"@software{{{key},\n{body}\n}}"
 
 
+#: Forges whose repositories have their issue tracker at ``<repository>/issues``.
+ISSUE_FORGES = ("github.com", "gitlab.com", "codeberg.org")
+
+
+def issue_tracker(cff: dict) -> str:
+    """The address of the repository's issue tracker from ``repository-code`` of a CFF record
+    (``<repository>/issues`` on GitHub, GitLab and Codeberg; the repository's own address elsewhere),
+    or ``""`` when the record names no repository: an address is read, never guessed."""
+    repository = str(cff.get("repository-code") or "").strip().rstrip("/")
+    if not repository:
+        return ""
+    host = re.sub(r"^https?://(www\.)?", "", repository).split("/", 1)[0].lower()
+    return f"{repository}/issues" if host in ISSUE_FORGES else repository
+
+
+def _cff_emails(cff: dict) -> list[str]:
+    """The e-mail addresses of the ``contact`` persons or entities of a CFF record."""
+    return [str(c["email"]).strip() for c in cff.get("contact") or [] if isinstance(c, dict) and c.get("email")]
+
+
+#: What a report of an error should name (the About and download pages).
+REPORT_WHAT = ("Name the page, the table or figure, and, where you can, the source (publication and page, "
+               "table or figure, or registry record) that shows the right value.")
+
+
+def report_error(cff: dict) -> str:
+    """How a reader reports an error (MyST Markdown for ``{{ report_error }}``), from a CFF record:
+    the issue tracker of ``repository-code`` (:func:`issue_tracker`) and the e-mail of ``contact``,
+    when recorded; when neither is, a sentence that says so, and what to do meanwhile."""
+    tracker, emails = issue_tracker(cff), _cff_emails(cff)
+    ways = []
+    if tracker:
+        ways.append(f"open an issue in the repository's **issue tracker**, <{tracker}>")
+    ways += [f"write to <{e}>" for e in emails]
+    if ways:
+        return f"To report an error, {' or '.join(ways)}. {REPORT_WHAT}"
+    return ("**No public address for reports is recorded yet.** This version of the book names neither "
+            "an issue tracker nor a contact e-mail: the fields `repository-code` and `contact` of its "
+            "citation metadata (CITATION.cff) are empty, and the book does not guess an address. Until "
+            f"they are filled in, report an error to whoever gave you this book or its repository. {REPORT_WHAT}")
+
+
 def cff_without_comments(text: str) -> str:
     """``CITATION.cff`` as offered to readers: without the comment lines for developers at its top."""
     lines = text.splitlines(keepends=True)
@@ -381,8 +423,9 @@ def _on_config_inited(app, config) -> None:
     links = ", ".join(f'<a href="../data/{f.name}"><code>{f.name}</code></a>' for f in files)
     subs = dict(config.myst_substitutions or {})
     subs.update(version=version(), data_searched=searched_text, build_date=built, data_files=links)
-    if (source / "CITATION.cff").exists():
-        cff = read_citation(source / "CITATION.cff")
+    cff = read_citation(source / "CITATION.cff") if (source / "CITATION.cff").exists() else {}
+    subs.update(report_error=report_error(cff))
+    if cff:
         subs.update(citation_apa=citation_apa(cff),
                     citation_bibtex=f'<pre class="jm-citation">{html.escape(citation_bibtex(cff))}</pre>')
     config.myst_substitutions = subs

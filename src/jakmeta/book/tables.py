@@ -179,6 +179,10 @@ def readable(df: pd.DataFrame, pkg: DataPackage, references=None) -> pd.DataFram
     from jakmeta.evidence.labels import relabel
 
     out = df.copy()
+    if "study_id" in out:
+        for column in POPULATION_COLUMNS:
+            if column in out:
+                out[column] = population_text(pkg, out["study_id"], out[column])
     if "outcome" in out:
         out["outcome"] = out["outcome"].map(lambda o: outcome_label(o) if isinstance(o, str) else o)
     out = relabel(out, pkg.studies, columns=("study_id",), arms=pkg.arms, references=references)
@@ -195,6 +199,20 @@ def readable(df: pd.DataFrame, pkg: DataPackage, references=None) -> pd.DataFram
             out[column] = out[column].map(lambda v: _signs(pattern.sub(lambda m: words[m.group(1)], v))
                                           if isinstance(v, str) else v)
     return out
+
+
+#: Columns that quote an analysis population as recorded (``outcomes.csv: population``).
+POPULATION_COLUMNS = ("population", "analysis_population")
+
+
+def population_text(pkg: DataPackage, study_ids, texts) -> list:
+    """The analysis populations ``texts`` (one per ``study_ids``) in words: the registry's names of
+    its groups (``'CTP-543 8 mg BID'``) replaced by the labels of the arms they name
+    (:func:`jakmeta.evidence.labels.population_words`); the names stay in ``data/outcomes.csv``."""
+    from jakmeta.evidence.labels import population_words, registry_group_labels
+
+    groups = registry_group_labels(pkg.outcomes, pkg.arms)
+    return [population_words(t, groups.get(s, {})) for s, t in zip(study_ids, texts, strict=True)]
 
 
 def _signs(text: str) -> str:

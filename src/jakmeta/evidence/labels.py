@@ -189,6 +189,53 @@ def relabel(df: pd.DataFrame, studies: pd.DataFrame | Mapping[str, str] | None =
     return out
 
 
+#: A registry's name of one of its groups, quoted in ``outcomes.csv: population``: ``CT.gov AE group
+#: 'CTP-543 8 mg BID'`` (the adverse-event table of the results) or ``group 'Placebo'`` (the
+#: participant flow); two groups pooled into one arm are joined by ``+``.
+REGISTRY_GROUP = re.compile(r"(?P<kind>CT\.gov AE group|group) (?P<names>'[^']*'(?:\s*\+\s*'[^']*')*)")
+_QUOTED = re.compile(r"'([^']*)'")
+
+
+def registry_group_labels(outcomes: pd.DataFrame, arms: pd.DataFrame) -> dict[str, dict[str, str]]:
+    """``study_id`` -> {registry group name -> arm label}: each group name quoted in a row's
+    ``population`` (:data:`REGISTRY_GROUP`) is the registry's name of that row's arm (``arm_id``),
+    whose label a reader knows from ``arms.csv``. A name given to two arms of one trial is left
+    out (it names neither)."""
+    labels = {(a.study_id, a.arm_id): a.label for a in arms.itertuples()}
+    found: dict[str, dict[str, set[str]]] = {}
+    for sid, aid, population in zip(outcomes["study_id"], outcomes["arm_id"], outcomes["population"], strict=True):
+        if not isinstance(population, str) or (sid, aid) not in labels:
+            continue
+        for match in REGISTRY_GROUP.finditer(population):
+            for name in _QUOTED.findall(match.group("names")):
+                found.setdefault(sid, {}).setdefault(name, set()).add(labels[(sid, aid)])
+    return {sid: {name: next(iter(arm)) for name, arm in names.items() if len(arm) == 1}
+            for sid, names in found.items()}
+
+
+def population_words(text, groups: Mapping[str, str]):
+    """``population`` as a reader reads it: a registry's group name quoted in it (:data:`REGISTRY_GROUP`;
+    often the drug's development code, ``'CTP-543 8 mg BID'``) replaced by the label of the arm it
+    names (``groups``: name -> label, one trial's part of :func:`registry_group_labels`):
+    ``safety: participants at risk in CT.gov AE group 'CTP-543 8 mg BID'`` -> ``safety: participants
+    at risk in the registry's adverse-event group of Deuruxolitinib 8 mg BID``. The registry's own
+    names stay in the data (``outcomes.csv``); a name not in ``groups`` stays quoted."""
+    if not isinstance(text, str):
+        return text
+
+    def words(match: re.Match) -> str:
+        names = _QUOTED.findall(match.group("names"))
+        if not all(n in groups for n in names):
+            return match.group(0)
+        arms = list(dict.fromkeys(groups[n] for n in names))
+        kind = "adverse-event group" if match.group("kind").startswith("CT.gov") else "group"
+        plural = "s" if len(names) > 1 else ""
+        return f"the registry's {kind}{plural} of {' and '.join(arms)}"
+
+    out = REGISTRY_GROUP.sub(words, text)
+    return out.replace("participant flow period 0:", "participant flow (first period):")
+
+
 _BIB_ENTRY = re.compile(r"@(\w+)\s*\{\s*([^,\s]+)\s*,(.*?)\n\}", re.DOTALL)
 
 
