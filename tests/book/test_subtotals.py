@@ -77,3 +77,12 @@ def test_the_forest_plot_shows_the_subtotals(pkg):
     texts = [t.get_text() for t in fig.axes[0].texts] + [t.get_text() for t in fig.texts]
     assert sum(t.startswith("Subtotal (") for t in texts) == len(subs)
     matplotlib.pyplot.close(fig)
+
+
+def test_a_common_effect_headline_says_why_it_has_no_prediction_interval(pkg):
+    a = protocol.run(pkg, "ae_serious")
+    assert a.k >= 3
+    fig = plots.headline_forest_plot(a, title="Serious adverse events")
+    texts = [t.get_text() for t in fig.axes[0].texts] + [t.get_text() for t in fig.texts]
+    assert "not estimated (common-effect model)" in texts and "not estimated (k < 3)" not in texts
+    matplotlib.pyplot.close(fig)

@@ -473,7 +473,9 @@ def forest_plot(table: pd.DataFrame, result, measure: str, *, title: str = "",
                 if xmin <= end <= xmax:
                     ax.vlines(end, pi_row - 0.18, pi_row + 0.18, color=PALETTE["vermillion"], lw=1.5)
         else:
-            cell("estimate", pi_row, "not estimated (k < 3)", size=8, color=PALETTE["grey"])
+            method = str(getattr(result, "method", ""))  # a common-effect headline has no τ², hence no interval
+            why = "k < 3" if k < 3 else ("common-effect model" if method.startswith("Common effect") else "not computable")
+            cell("estimate", pi_row, f"not estimated ({why})", size=8, color=PALETTE["grey"])
         for j, (name, m_est, m_low, m_high) in enumerate(models):
             y = pi_row + 1 + j
             cell("name", y, short_model_name(str(name)), size=8, color="#404040")
