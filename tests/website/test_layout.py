@@ -308,3 +308,25 @@ def test_a_table_wider_than_its_box_says_so(browser, server, reset_width):
     assert all(f["sticky"] == "sticky" for f in wide if f["sticky"]), found
     assert not any(f["sticky"] == "sticky" for f in found if not f["wide"]), found
     assert not any(f["hint"] for f in found if not f["wide"]), found
+
+
+ANSWER_TABLES_JS = """
+return Array.from(document.querySelectorAll('.jm-table-scroll')).filter(box => {
+  const heads = Array.from(box.querySelectorAll('thead th')).map(th => th.textContent.trim());
+  return heads.includes('Certainty') && (heads.includes('In plain words') || heads.includes('Model'));
+}).map(box => ({caption: (box.querySelector('caption, th') || box).textContent.trim().slice(0, 50),
+               box: box.clientWidth, table: box.scrollWidth,
+               page: document.documentElement.scrollWidth, view: document.documentElement.clientWidth}));
+"""
+
+
+@pytest.mark.parametrize("width", list(WIDTHS))
+@pytest.mark.parametrize("page", ["index.html", "chapters/summary.html"])
+def test_answer_tables_fit_without_sideways_scrolling(browser, server, reset_width, page, width):
+    """The answer table of the landing page (with its plain words) and the Summary of Findings fit
+    their column at 1280 px, and read as cards at 390 px: no sideways scrolling at either width."""
+    _open(browser, server, page, width)
+    tables = browser.execute_script(ANSWER_TABLES_JS)
+    assert tables, f"{page}: no answer table"
+    wide = [t for t in tables if t["table"] > t["box"] + 1 or t["page"] > t["view"] + 1]
+    assert not wide, f"{page} at {width}: tables that scroll sideways: {wide}"

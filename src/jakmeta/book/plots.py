@@ -473,7 +473,9 @@ def forest_plot(table: pd.DataFrame, result, measure: str, *, title: str = "",
                 if xmin <= end <= xmax:
                     ax.vlines(end, pi_row - 0.18, pi_row + 0.18, color=PALETTE["vermillion"], lw=1.5)
         else:
-            cell("estimate", pi_row, "not estimated (k < 3)", size=8, color=PALETTE["grey"])
+            method = str(getattr(result, "method", ""))  # a common-effect headline has no τ², hence no interval
+            why = "k < 3" if k < 3 else ("common-effect model" if method.startswith("Common effect") else "not computable")
+            cell("estimate", pi_row, f"not estimated ({why})", size=8, color=PALETTE["grey"])
         for j, (name, m_est, m_low, m_high) in enumerate(models):
             y = pi_row + 1 + j
             cell("name", y, short_model_name(str(name)), size=8, color="#404040")
@@ -527,7 +529,9 @@ def headline_forest_plot(a, *, title: str = "", rob: pd.DataFrame | None = None,
     """The forest plot of an analysis whose diamond is the book's headline estimate
     (:func:`jakmeta.review.fewstudies.headline`, the protocol's model) and whose extra rows are the
     sensitivity models of :func:`jakmeta.review.fewstudies.model_fits`; weights and heterogeneity are those
-    of the REML fit (``a.result``)."""
+    of the REML fit (``a.result``). A pool that mixes drugs (a class row) groups its trials by drug,
+    with a subtotal diamond per drug of two or more trials computed by the row's own model
+    (:func:`jakmeta.review.fewstudies.subgroup_headlines`)."""
     from types import SimpleNamespace
 
     from jakmeta.review import fewstudies
@@ -541,10 +545,14 @@ def headline_forest_plot(a, *, title: str = "", rob: pd.DataFrame | None = None,
                             q_pvalue=r.q_pvalue, i2=r.i2, method=h.model, ci="", df=float("nan"),
                             statistic=float("nan"), pvalue=float("nan"), tau2_estimable=True)
     others = fewstudies.model_fits(a)[1:]
+    subtotals = {g: SimpleNamespace(estimate=s.estimate, ci_low=s.ci_low, ci_high=s.ci_high)
+                 for g, s in fewstudies.subgroup_headlines(a, "drug").items()}
     text = (f"Diamond: {h.model} (the book's headline). Weights: random effects, REML τ². "
-            "Hollow diamonds: the other models, for comparison.")
+            + ("Black diamonds: subtotal per drug (its therapeutic doses combined), same model. " if subtotals else "")
+            + "Hollow diamonds: the other models, for comparison.")
     fig = forest_plot(a.table, shown, a.measure, title=title, rob=rob, outcome=a.outcome, level=level,
-                      models=others, model_text=text)
+                      models=others, model_text=text, subgroup="drug" if subtotals else None,
+                      subtotals=subtotals or None)
     return fig
 
 

@@ -29,7 +29,7 @@ other priors.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
@@ -175,6 +175,28 @@ def headline(a: Analysis) -> Headline | None:
     except ValueError as err:  # the engine refuses the input: say so, fall back to REML + HKSJ
         r = pool(y, v, method="REML", ci="hksj", level=LEVEL)
         return _from_pool(f"{MODEL_NAMES['reml-hksj']} (Bayesian model not computable: {err})", rule, r)
+
+
+def subgroup_analysis(a: Analysis, column: str, value) -> Analysis:
+    """The comparisons of ``a`` whose ``column`` equals ``value`` (e.g. one drug of a class row),
+    as an analysis with the same settings, re-fitted with ``a``'s τ² method and interval."""
+    sub = a.table[a.table[column] == value].reset_index(drop=True)
+    if not len(sub):
+        return replace(a, table=sub, result=None, excluded=a.excluded.iloc[0:0])
+    result = pool(sub["yi"].to_numpy(float), sub["vi"].to_numpy(float), method=a.settings.get("method", "REML"),
+                  ci=a.settings.get("ci", "hksj"), level=LEVEL)
+    return replace(a, table=sub, result=result, excluded=a.excluded.iloc[0:0])
+
+
+def subgroup_headlines(a: Analysis, column: str = "drug") -> dict[str, Headline]:
+    """Subtotals of a pool that mixes drugs (or doses): for each value of ``column`` with at least
+    two comparisons, :func:`headline` of those comparisons alone, by the row's own model (so a
+    drug's subtotal in a class row is the estimate the drug's own row gives when it rests on the
+    same comparisons). Empty when the pool has one value of ``column``."""
+    if a.result is None or a.k < 2 or column not in a.table or a.table[column].nunique() < 2:
+        return {}
+    counts = a.table[column].value_counts()
+    return {g: headline(subgroup_analysis(a, column, g)) for g in dict.fromkeys(a.table[column]) if counts[g] >= 2}
 
 
 def common_effect(a: Analysis):

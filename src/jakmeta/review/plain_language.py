@@ -76,7 +76,8 @@ def wording_label(label: str) -> str:
 
 def findings_table(sof: pd.DataFrame) -> pd.DataFrame:
     """One row per outcome and medicine: what was measured, in how many trials and people, what
-    happened with the medicine compared with placebo, and how sure we are."""
+    happened with the medicine compared with placebo, and how sure we are; ``attrs['row_ids']``
+    names the protocol row of each line."""
     rows = []
     for r in sof.itertuples():
         estimated = r.k > 0 and r.certainty in grade.SYMBOLS
@@ -86,7 +87,9 @@ def findings_table(sof: pd.DataFrame) -> pd.DataFrame:
             "With the medicine, compared with placebo": _effect(r) if estimated else "not known",
             "How sure we are": f"{grade.SYMBOLS[r.certainty]} {r.certainty}" if estimated else "—",
         })
-    return pd.DataFrame(rows)
+    table = pd.DataFrame(rows)
+    table.attrs["row_ids"] = list(sof["row_id"]) if "row_id" in sof else []
+    return table
 
 
 def limitations(pkg, sof: pd.DataFrame) -> list[str]:

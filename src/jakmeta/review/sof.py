@@ -187,7 +187,8 @@ def summary_of_findings(pkg: DataPackage, rows: list | None = None) -> pd.DataFr
 
 
 def sof_layout(sof: pd.DataFrame) -> pd.DataFrame:
-    """The Summary of Findings in GRADEpro's layout, with lettered footnotes (``attrs['footnotes']``)."""
+    """The Summary of Findings in GRADEpro's layout, with lettered footnotes (``attrs['footnotes']``)
+    and the protocol row of each line (``attrs['row_ids']``, for :mod:`jakmeta.book.computed`)."""
     rows, notes = [], []
     for r in sof.itertuples():
         letters = []
@@ -207,6 +208,7 @@ def sof_layout(sof: pd.DataFrame) -> pd.DataFrame:
                      "Model": r.model or "—"})
     table = pd.DataFrame(rows)
     table.attrs["footnotes"] = [f"{chr(ord('a') + i)}. {n}" for i, n in enumerate(notes)]
+    table.attrs["row_ids"] = list(sof["row_id"]) if "row_id" in sof else []
     return table
 
 
@@ -222,7 +224,8 @@ def evidence_text(r) -> str:
 def answer_table(sof: pd.DataFrame) -> pd.DataFrame:
     """The answer first: per drug at its licensed dose, then the class (the protocol's ``answer``
     rows): the question, what it rests on (drugs, trials, weeks), trials and participants,
-    estimate, absolute effect, certainty, and one plain-language sentence."""
+    estimate, absolute effect, certainty, and one plain-language sentence; ``attrs['row_ids']``
+    names the protocol row of each line."""
     answer = sof[sof["answer"]] if "answer" in sof else sof[sof["row"].isin(OUTCOMES)]
     main = pd.concat([answer[answer["level"] == "drug"], answer[answer["level"] != "drug"]]) \
         if "level" in answer else answer
@@ -240,6 +243,7 @@ def answer_table(sof: pd.DataFrame) -> pd.DataFrame:
         "In plain words": main["statement"],
     }).replace("", "—")
     table.attrs["no_data"] = list(absent["intervention"]) if "intervention" in absent else []
+    table.attrs["row_ids"] = list(main["row_id"]) if "row_id" in main else []
     return table
 
 
