@@ -316,7 +316,7 @@ def _cmd_analyse_row(args: argparse.Namespace) -> int:
     if a.k == 0:
         print(row["statement"])
         return 0
-    print(f"{r['measure']} {_cell(r['estimate'])} ({sof._interval(r)} {_cell(r['ci_low'])} to {_cell(r['ci_high'])}); "
+    print(f"{r['measure']} {_cell(r['estimate'])} ({sof.interval_name(r)} {_cell(r['ci_low'])} to {_cell(r['ci_high'])}); "
           f"model: {r['model']}; k = {r['k']}, {r['participants']} participants; certainty: {r['certainty']}")
     if a.k > 1 and math.isfinite(r["pi_low"]):
         print(f"95% prediction interval {_cell(r['pi_low'])} to {_cell(r['pi_high'])}")

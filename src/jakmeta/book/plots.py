@@ -18,6 +18,7 @@ from matplotlib.figure import Figure
 from scipy import stats
 
 from jakmeta.book.tables import marker_legend, source_marker
+from jakmeta.review.certainty import interval_label
 
 #: Okabe-Ito colour-blind-safe palette.
 PALETTE = {"blue": "#0072B2", "orange": "#E69F00", "green": "#009E73", "vermillion": "#D55E00",
@@ -181,7 +182,7 @@ def forest_plot(table: pd.DataFrame, result, measure: str, *, title: str = "",
                 rob: pd.DataFrame | None = None, outcome: str | None = None,
                 arm_names: tuple[str, str] = ("JAK inhibitor", "Placebo"),
                 show_arms: bool = True, models: list | None = None, model_text: str | None = None,
-                subgroup: str | None = None, subtotals: dict | None = None) -> Figure:
+                subgroup: str | None = None, subtotals: dict | None = None, interval: str = "CI") -> Figure:
     """Forest plot laid out as Cochrane's RevMan and robvis do: per trial, the arm data (events and
     total, or mean, SD and N, per arm), the weight, the estimate and CI as text, the estimate as a
     box (area ~ weight) with its CI, and, when ``rob`` is given, the RoB 2 judgements per domain
@@ -205,6 +206,7 @@ def forest_plot(table: pd.DataFrame, result, measure: str, *, title: str = "",
     diamond is the book's headline estimate).
     ``subgroup`` names a column of ``table`` (e.g. ``drug`` or ``dose``) when a pool mixes drugs or
     doses: the trials are grouped under a heading per value (in order of first appearance), and
+    ``interval`` names the pooled and subtotal intervals ("CI", or "CrI" for a Bayesian headline).
     ``subtotals`` (``{value: PoolResult}``, computed by the caller with the same model) adds a
     subtotal diamond under each group of two or more comparisons, as RevMan does; the overall
     pooled diamond stays at the bottom. Without ``subgroup`` nothing changes.
@@ -439,7 +441,7 @@ def forest_plot(table: pd.DataFrame, result, measure: str, *, title: str = "",
             cell("name", y, str(g)[:1].upper() + str(g)[1:], bold=True)
             continue
         sub, members = subtotals[g], (table[subgroup] == g).to_numpy()
-        cell("name", y, f"Subtotal ({int(round(level * 100))}% CI)")
+        cell("name", y, f"Subtotal ({int(round(level * 100))}% {interval})")
         cell("weight", y, f"{weights[members].sum():.1f}%")
         cell("estimate", y, f"{_fmt(sub.estimate, measure)} [{_fmt(sub.ci_low, measure)}, {_fmt(sub.ci_high, measure)}]")
         ax.fill([max(tr(sub.ci_low), xmin), tr(sub.estimate), min(tr(sub.ci_high), xmax), tr(sub.estimate)],
@@ -448,7 +450,7 @@ def forest_plot(table: pd.DataFrame, result, measure: str, *, title: str = "",
     # ---- pooled diamond, prediction interval row, heterogeneity
     if show_pool:
         est, cl, ch = result.estimate, result.ci_low, result.ci_high
-        cell("name", pooled_row, f"Pooled ({int(round(level * 100))}% CI)", bold=True)
+        cell("name", pooled_row, f"Pooled ({int(round(level * 100))}% {interval})", bold=True)
         if kind == "binary":
             for arm in ("t", "c"):
                 cell(f"events_{arm}", pooled_row, _fmt_count(table[f"events_{arm}"].sum()), bold=True)
@@ -552,7 +554,7 @@ def headline_forest_plot(a, *, title: str = "", rob: pd.DataFrame | None = None,
             + "Hollow diamonds: the other models, for comparison.")
     fig = forest_plot(a.table, shown, a.measure, title=title, rob=rob, outcome=a.outcome, level=level,
                       models=others, model_text=text, subgroup="drug" if subtotals else None,
-                      subtotals=subtotals or None)
+                      subtotals=subtotals or None, interval=interval_label(h).split()[-1])
     return fig
 
 

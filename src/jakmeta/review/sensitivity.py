@@ -297,7 +297,7 @@ def common_week(pkg: DataPackage, row_id: str = "salt20", week_row: str = "salt2
     same = same_direction and main["certainty"] == week["certainty"]
     text = (f"With every trial at week {week_number}, {week['trials']} of the {main['trials']} trials remain"
             + (f" ({', '.join(dropped)} report no week-{week_number} value)" if dropped else "")
-            + f": OR {week['estimate']:.1f} (95% CI {week['ci_low']:.1f} to {week['ci_high']:.1f}, {week['certainty']} "
+            + f": OR {week['estimate']:.1f} ({sof.interval_name(week)} {week['ci_low']:.1f} to {week['ci_high']:.1f}, {week['certainty']} "
             f"certainty) against {main['estimate']:.1f} ({main['ci_low']:.1f} to {main['ci_high']:.1f}, "
             f"{main['certainty']} certainty) at each trial's primary time point. ")
     text += ("The week does not change the answer (same direction and certainty)." if same else

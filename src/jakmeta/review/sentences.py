@@ -59,20 +59,23 @@ def _who(a: Analysis) -> str:
 
 
 def direction_text(a: Analysis) -> str:
-    """Whether the headline CI excludes no effect and, if so, the size in words (:mod:`jakmeta.review.wording`)."""
+    """Whether the headline interval excludes no effect and, if so, the size in words
+    (:mod:`jakmeta.review.wording`); the interval named as in :func:`effect_text` (CI or CrI)."""
+    from jakmeta.review.certainty import interval_label
+
     h = headline(a)
-    who = _who(a)
+    who, interval = _who(a), interval_label(h)
     if a.measure == "MD":  # a negative MD is a larger fall in SALT with the JAK inhibitor
         word = wording.direction(h.ci_low, h.ci_high, 0.0, higher="more", lower="less")
         if word == "no clear difference":
-            return "The 95% CI includes no effect."
-        return f"The 95% CI excludes no effect: {word} scalp hair loss with {who}."
+            return f"The {interval} includes no effect."
+        return f"The {interval} excludes no effect: {word} scalp hair loss with {who}."
     if wording.direction(h.ci_low, h.ci_high, 0.0) == "no clear difference":
-        return "The 95% CI includes no effect."
+        return f"The {interval} includes no effect."
     ratio = math.exp(h.estimate)
     size = wording.times(ratio) + (" as high" if ratio >= 2 else "")
     what = "the odds were" if a.measure == "OR" else "the risk was"
-    return f"The 95% CI excludes no effect: {what} {size} with {who}."
+    return f"The {interval} excludes no effect: {what} {size} with {who}."
 
 
 def _in_sentence(model: str) -> str:

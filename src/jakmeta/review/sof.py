@@ -281,7 +281,7 @@ def bottom_line(sof: pd.DataFrame) -> str:
     drugs = sof[(sof["level"] == "drug") & (sof["outcome"] == "salt20") & (sof["k"] > 0)] if "level" in sof else sof.iloc[0:0]
     text = ""
     if len(drugs):
-        parts = [f"{r['intervention']} OR {r['estimate']:.1f} ({_interval(r)} {r['ci_low']:.1f} to {r['ci_high']:.1f}; "
+        parts = [f"{r['intervention']} OR {r['estimate']:.1f} ({interval_name(r)} {r['ci_low']:.1f} to {r['ci_high']:.1f}; "
                  f"{r['trials']} trial{'s' if r['trials'] != 1 else ''}, {r['certainty']} certainty)"
                  for r in drugs.to_dict("records")]
         text += ("SALT ≤ 20 (at most a fifth of the scalp without hair) against placebo, per drug at its licensed "
@@ -294,7 +294,7 @@ def bottom_line(sof: pd.DataFrame) -> str:
         who = "JAK inhibitors as a class" if salt20.get("class_row", True) else salt20["intervention"]
         text += (f"For {who} ({salt20['drugs'].replace('; ', ', ')}), {salt20['trials']} trials with "
                  f"{salt20['participants']:,} participants give an odds ratio for SALT ≤ 20 of "
-                 f"{salt20['estimate']:.1f} ({_interval(salt20)} {salt20['ci_low']:.1f} to {salt20['ci_high']:.1f}): "
+                 f"{salt20['estimate']:.1f} ({interval_name(salt20)} {salt20['ci_low']:.1f} to {salt20['ci_high']:.1f}): "
                  f"{salt20['absolute_short']} reach it than with placebo "
                  f"({word}; {salt20['certainty']}-certainty evidence).")
     return text
@@ -304,9 +304,9 @@ def direction_from_row(row) -> str:
     """Direction word for a SoF row from its CI on the reporting scale (ratios: null 1; MD: null 0)."""
     null = 0.0 if row["measure"] == "MD" else 1.0
     word = wording.direction(row["ci_low"], row["ci_high"], null)
-    return f"the {_interval(row)} {'includes' if word == 'no clear difference' else 'excludes'} no effect"
+    return f"the {interval_name(row)} {'includes' if word == 'no clear difference' else 'excludes'} no effect"
 
 
-def _interval(row) -> str:
+def interval_name(row) -> str:
     """'95% CrI' for a Bayesian headline, '95% CI' otherwise (from the row's model)."""
     return "95% CrI" if str(row["model"]).lower().startswith("bayes") else "95% CI"
