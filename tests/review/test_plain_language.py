@@ -68,7 +68,7 @@ def test_limitations_count_few_trials_low_certainty_and_missing_outcomes():
         studies = pd.DataFrame({"primary_timepoint_weeks": [24, 36, "not reported"]})
 
     limits = plain_language.limitations(Package(), _sof(SALT20, SALT_CFB, SERIOUS))
-    assert limits[0].startswith("One of the two results we could estimate rest on one or two trials")
+    assert limits[0].startswith("One of the two results we could estimate rests on one or two trials")
     assert "24 to 36 weeks" in limits[1]
     assert limits[2].startswith("For one of these results the certainty is low or very low")
     assert limits[3].startswith("Results for one outcome") and "the extraction log" in limits[3]

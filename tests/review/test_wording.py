@@ -75,3 +75,9 @@ def test_orders_of_magnitude_and_times_refuse_what_is_not_a_ratio():
             wording.times(bad)
     assert wording.orders_of_magnitude(0.001) == "three orders of magnitude"  # the size, not the sign
     assert wording.times(26) == "about 30 times" and wording.times(2.0) == "about 2 times"
+
+
+@pytest.mark.parametrize("ratio, words", [(2.5, "about 3 times"), (25.0, "about 30 times"), (35.0, "about 40 times"),
+                                          (150.0, "about 200 times"), (149.0, "about 100 times")])
+def test_times_rounds_halves_up_as_a_reader_does(ratio, words):
+    assert wording.times(ratio) == words  # round() and %g round halves to even (25 -> "about 20 times")

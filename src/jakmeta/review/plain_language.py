@@ -101,7 +101,8 @@ def limitations(pkg, sof: pd.DataFrame) -> list[str]:
     few = done[done["trials"] <= 2]
     if len(few):
         out.append(f"{wording.spell(len(few)).capitalize()} of the {wording.spell(len(done))} results we could "
-                   "estimate rest on one or two trials; with so few trials the statistics cannot tell how much "
+                   f"estimate {'rests' if len(few) == 1 else 'rest'} on one or two trials; with so few trials the "
+                   "statistics cannot tell how much "
                    "the effect varies from one setting to another.")
     weeks = pd.to_numeric(pkg.studies["primary_timepoint_weeks"], errors="coerce").dropna()
     if len(weeks):
@@ -113,7 +114,8 @@ def limitations(pkg, sof: pd.DataFrame) -> list[str]:
                    "truth may be quite different. The certainty chapter gives the reasons, outcome by outcome.")
     missing = main[~main["row"].isin(done["row"])]
     if len(missing):
-        out.append(f"Results for {wording.spell(len(missing))} outcomes could not be read in the sources available "
+        out.append(f"Results for {wording.spell(len(missing))} outcome{'s' if len(missing) != 1 else ''} could not "
+                   "be read in the sources available "
                    "to us (full texts and supplements could often be read only in part); the extraction log "
                    "lists every place we looked.")
     return out

@@ -67,12 +67,19 @@ def times(ratio: float) -> str:
     """'about 9 times', 'about 40 % higher', 'about 30 % lower' for a ratio (OR, RR, a width ratio)."""
     if not math.isfinite(ratio) or ratio <= 0:
         raise ValueError(f"ratio must be a positive finite number, got {ratio}")
-    if ratio >= 2:
-        n = round(ratio) if ratio < 20 else int(float(f"{ratio:.1g}"))
+    if ratio >= 2:  # whole numbers below 20, one significant figure above; halves round up (25 -> 30)
+        n = math.floor(ratio + 0.5) if ratio < 20 else _one_figure(ratio)
         return f"about {n:,} times"
     if ratio >= 1:
         return f"about {round(100 * (ratio - 1)):.0f} % higher"
     return f"about {round(100 * (1 - ratio)):.0f} % lower"
+
+
+def _one_figure(x: float) -> int:
+    """``x`` (≥ 1) to one significant figure, halves rounded up: 25 -> 30, 149 -> 100, 150 -> 200
+    (Python's ``round`` and ``%g`` round halves to even: 25 -> 20)."""
+    scale = 10 ** math.floor(math.log10(x))
+    return int(math.floor(x / scale + 0.5) * scale)
 
 
 def orders_of_magnitude(ratio: float) -> str:
