@@ -127,11 +127,11 @@ def test_i2_from_q_known_values_and_edge_cases():
 
 def test_t_or_z_quantile_and_two_sided_p():
     """df = NaN means the normal distribution; df ≤ 0 has no quantile; p is two-sided."""
-    from jakmeta.stats.inference import t_or_z_quantile, two_sided_p
+    from jakmeta.stats.inference import _t_or_z_quantile, _two_sided_p
 
-    q = t_or_z_quantile(0.975, np.array([np.nan, 4.0, 1.0, 0.0]))
+    q = _t_or_z_quantile(0.975, np.array([np.nan, 4.0, 1.0, 0.0]))
     assert q[:3] == pytest.approx([stats.norm.ppf(0.975), stats.t.ppf(0.975, 4), stats.t.ppf(0.975, 1)], rel=1e-12)
     assert math.isnan(q[3])
-    assert t_or_z_quantile(0.975, np.array([4.0, 4.0])) == pytest.approx([2.7764451051977987] * 2, rel=1e-12)
-    p = two_sided_p(np.array([1.959963984540054, -2.7764451051977987, 0.0]), np.array([np.nan, 4.0, 4.0]))
+    assert _t_or_z_quantile(0.975, np.array([4.0, 4.0])) == pytest.approx([2.7764451051977987] * 2, rel=1e-12)
+    p = _two_sided_p(np.array([1.959963984540054, -2.7764451051977987, 0.0]), np.array([np.nan, 4.0, 4.0]))
     assert p == pytest.approx([0.05, 0.05, 1.0], rel=1e-9)
