@@ -313,7 +313,8 @@ def test_a_table_wider_than_its_box_says_so(browser, server, reset_width):
 ANSWER_TABLES_JS = """
 return Array.from(document.querySelectorAll('.jm-table-scroll')).filter(box => {
   const heads = Array.from(box.querySelectorAll('thead th')).map(th => th.textContent.trim());
-  return heads.includes('Certainty') && (heads.includes('In plain words') || heads.includes('Model'));
+  return heads.includes('Certainty') && (heads.includes('In plain words') || heads.includes('Model')
+                                         || heads.includes('Headline model'));
 }).map(box => ({caption: (box.querySelector('caption, th') || box).textContent.trim().slice(0, 50),
                box: box.clientWidth, table: box.scrollWidth,
                page: document.documentElement.scrollWidth, view: document.documentElement.clientWidth}));
@@ -330,3 +331,13 @@ def test_answer_tables_fit_without_sideways_scrolling(browser, server, reset_wid
     assert tables, f"{page}: no answer table"
     wide = [t for t in tables if t["table"] > t["box"] + 1 or t["page"] > t["view"] + 1]
     assert not wide, f"{page} at {width}: tables that scroll sideways: {wide}"
+
+
+def test_per_drug_table_of_the_responders_fits_at_desktop_width(browser, server, reset_width):
+    """The per-drug SALT <= 20 table of the responders chapter (drug and dose, trials, estimate,
+    certainty, model) fits its column at 1280 px: the estimate and its interval are one column."""
+    _open(browser, server, "chapters/efficacy_responders.html", "desktop")
+    tables = browser.execute_script(ANSWER_TABLES_JS)
+    assert tables, "no per-drug table with a Certainty and a Headline model column"
+    wide = [t for t in tables if t["table"] > t["box"] + 1 or t["page"] > t["view"] + 1]
+    assert not wide, f"tables that scroll sideways at 1280 px: {wide}"
