@@ -177,9 +177,10 @@ def headline(a: Analysis) -> Headline | None:
         return _from_pool(f"{MODEL_NAMES['reml-hksj']} (Bayesian model not computable: {err})", rule, r)
 
 
-def subgroup_analysis(a: Analysis, column: str, value) -> Analysis:
+def comparisons_where(a: Analysis, column: str, value) -> Analysis:
     """The comparisons of ``a`` whose ``column`` equals ``value`` (e.g. one drug of a class row),
-    as an analysis with the same settings, re-fitted with ``a``'s τ² method and interval."""
+    as an analysis with the same settings, re-fitted with ``a``'s τ² method and interval (not
+    :func:`jakmeta.stats.subgroup_analysis`, which tests the difference between subgroups)."""
     sub = a.table[a.table[column] == value].reset_index(drop=True)
     if not len(sub):
         return replace(a, table=sub, result=None, excluded=a.excluded.iloc[0:0])
@@ -196,7 +197,7 @@ def subgroup_headlines(a: Analysis, column: str = "drug") -> dict[str, Headline]
     if a.result is None or a.k < 2 or column not in a.table or a.table[column].nunique() < 2:
         return {}
     counts = a.table[column].value_counts()
-    return {g: headline(subgroup_analysis(a, column, g)) for g in dict.fromkeys(a.table[column]) if counts[g] >= 2}
+    return {g: headline(comparisons_where(a, column, g)) for g in dict.fromkeys(a.table[column]) if counts[g] >= 2}
 
 
 def common_effect(a: Analysis):
@@ -210,8 +211,7 @@ def common_effect(a: Analysis):
         except ValueError:  # MH undefined when every table has a zero in the same place
             pass
     return MODEL_NAMES["iv"], pool(a.table["yi"].to_numpy(), a.table["vi"].to_numpy(),
-                                                   method="FE", ci="z", level=LEVEL)
-
+                                 method="FE", ci="z", level=LEVEL)
 
 
 def model_fits(a: Analysis) -> list[tuple[str, float, float, float]]:
